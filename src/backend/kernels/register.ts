@@ -1,0 +1,17 @@
+/** Registers the kit's wasm kernels (replacing or adding to the stock ones). Idempotent. */
+import * as tf from "@tensorflow/tfjs";
+import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
+import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
+
+export const KIT_WASM_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+
+let registered = false;
+
+export function registerWasmKernels(): void {
+  if (registered) return;
+  for (const config of KIT_WASM_KERNELS) {
+    if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
+    tf.registerKernel(config);
+  }
+  registered = true;
+}

@@ -1,0 +1,117 @@
+/**
+ * npm run bench: training throughput of every model of the kit at its default size on the active
+ * backend: images/s, ms per full D+G step and achieved GFLOP/s (convolution and dense FLOPs),
+ * printed as a table and written as JSON.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend/select";
+import { Dataset, ShuffledBatches } from "../data/dataset";
+import { MODELS, modelEntry } from "../models/registry";
+import { Trainer } from "../train/trainer";
+import { intOption, parse, runMain } from "./common";
+
+const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--out FILE] [--backend NAME]
+  --model       benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
+  --batch-size  images per step (default 64)
+  --steps       timed steps per model (default 10)
+  --warmup      untimed steps first (default 2)
+  --out         JSON file (default out/bench.json)`;
+
+export interface BenchResult {
+  model: string;
+  shape: number[];
+  batchSize: number;
+  steps: number;
+  msPerStep: number;
+  imagesPerSec: number;
+  gflopPerStep: number;
+  gflopPerSec: number;
+  /** Slowest kernels of one step, from tf.profile. */
+  topKernels: { name: string; ms: number; calls: number }[];
+}
+
+/** Random images in [-1, 1] of the model's default shape: speed does not depend on the pixels. */
+function noiseData(shape: number[], n: number): Dataset {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n * size);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    data[i] = (s / 4294967296) * 2 - 1;
+  }
+  return { name: "noise", shape, data, labels: new Int32Array(n).map((_, i) => i % 10), numClasses: 10 };
+}
+
+async function benchModel(name: string, batchSize: number, steps: number, warmup: number): Promise<BenchResult> {
+  const entry = modelEntry(name);
+  const data = noiseData(entry.benchShape, Math.max(256, batchSize * 4));
+  const model = entry.create(data, 0);
+  const trainer = new Trainer(model);
+  const source = new ShuffledBatches(data, 0);
+  const runStep = (i: number) => {
+    const b = source.batch(i, batchSize);
+    trainer.step(b, i, 0);
+    tf.dispose([b.x, b.labels ?? []]);
+  };
+  for (let i = 0; i < warmup; i++) runStep(i);
+  const profile = await tf.profile(() => runStep(warmup));
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of profile.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  const topKernels = [...byKernel.entries()].map(([n, v]) => ({ name: n, ...v })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) runStep(warmup + 1 + i);
+  const ms = (performance.now() - t0) / steps;
+  const flops = model.flopsPerStep(batchSize);
+  trainer.dispose();
+  model.dispose();
+  return {
+    model: name,
+    shape: entry.benchShape,
+    batchSize,
+    steps,
+    msPerStep: ms,
+    imagesPerSec: (batchSize * 1000) / ms,
+    gflopPerStep: flops / 1e9,
+    gflopPerSec: flops / 1e6 / ms,
+    topKernels,
+  };
+}
+
+runMain(async () => {
+  const { values } = parse(
+    {
+      model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
+      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
+    },
+    USAGE,
+  );
+  const names = (values.model as unknown as string[] | undefined) ?? Object.keys(MODELS);
+  names.forEach(modelEntry); // unknown names fail first
+  const batchSize = intOption("batch-size", values["batch-size"], 64);
+  const steps = intOption("steps", values.steps, 10);
+  const warmup = intOption("warmup", values.warmup, 2, 0);
+  const backend = await initBackend({ backend: values.backend });
+  const results: BenchResult[] = [];
+  for (const name of names) {
+    const r = await benchModel(name, batchSize, steps, warmup);
+    results.push(r);
+    console.log(
+      `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
+        `${r.msPerStep.toFixed(1).padStart(7)} ms/step  ${r.gflopPerStep.toFixed(2)} GFLOP/step  ${r.gflopPerSec.toFixed(1)} GFLOP/s`,
+    );
+    console.log(`         top kernels: ${r.topKernels.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls})`).join(", ")}`);
+  }
+  const file = path.resolve(values.out ?? "out/bench.json");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results };
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+  console.log(`wrote ${file}`);
+});

@@ -1,0 +1,36 @@
+/**
+ * npm run train -- --model NAME --data NAME|FOLDER: train any model of the kit on any dataset and
+ * write sample pictures, a loss chart and a CSV log.
+ */
+import { MODELS } from "../models/registry";
+import { DATA_NAMES } from "../data/registry";
+import { intOption, parse, runMain } from "./common";
+import { trainAndReport } from "./report";
+
+const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR] [--backend NAME]
+  --model       ${Object.keys(MODELS).join(" | ")}
+  --data        ${DATA_NAMES.join(" | ")} | a folder of MNIST-format IDX files
+  --steps       training steps (default 1000)
+  --batch-size  examples per step (default 64)
+  --seed        random seed (default 0)
+  --out         output folder (default out/<model>-<data>)
+  --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
+
+runMain(async () => {
+  const { values } = parse(
+    {
+      model: { type: "string" }, data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" },
+      seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
+    },
+    USAGE,
+  );
+  await trainAndReport({
+    model: values.model ?? "dcgan",
+    data: values.data ?? "synthetic-digits",
+    steps: intOption("steps", values.steps, 1000),
+    batchSize: intOption("batch-size", values["batch-size"], 64),
+    seed: intOption("seed", values.seed, 0, 0),
+    out: values.out,
+    backend: values.backend,
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The original GAN (Goodfellow et al. 2014): the minimax game
+ *   min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+ * with D and G as MLPs, and the generator loss selectable between the saturating
+ * log(1 - D(G(z))) of the value function and the non-saturating -log D(G(z)) the paper recommends.
+ *
+ * D outputs a logit l, D = sigmoid(l); in logits log D = -softplus(-l) and log(1 - D) = -softplus(l),
+ * which keeps the losses finite where D saturates.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Dense, activate, Activation } from "../nn/layers";
+import { Module } from "../nn/module";
+import { subSeed } from "../nn/init";
+import { gameFlops } from "../train/flops";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+
+export type GeneratorLoss = "saturating" | "non-saturating";
+
+/** D's loss: -V(D, G) = -E[log D(x)] - E[log(1 - D(G(z)))], from logits. */
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
+}
+
+/**
+ * G's loss from D's logits on G(z).
+ * saturating:      E[log(1 - D(G(z)))]  = -E[softplus(l)]  (minimised: the minimax game)
+ * non-saturating: -E[log D(G(z))]       =  E[softplus(-l)]
+ */
+export function generatorLoss(fakeLogits: tf.Tensor, kind: GeneratorLoss): tf.Scalar {
+  return kind === "saturating"
+    ? (tf.neg(tf.mean(tf.softplus(fakeLogits))) as tf.Scalar)
+    : (tf.mean(tf.softplus(tf.neg(fakeLogits))) as tf.Scalar);
+}
+
+/** The value function V(D, G) itself, for logging. */
+export function valueFunction(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.neg(discriminatorLoss(realLogits, fakeLogits)) as tf.Scalar;
+}
+
+export class Mlp extends Module {
+  readonly layers: Dense[];
+  constructor(sizes: number[], readonly hidden: Activation, readonly out: Activation, seed: number) {
+    super();
+    this.layers = sizes.slice(1).map((n, i) => this.child(`dense${i}`, new Dense(sizes[i], n, { seed: subSeed(seed, `dense${i}`) })));
+  }
+  apply(x: tf.Tensor): tf.Tensor2D {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = activate(l.apply(h), i === this.layers.length - 1 ? this.out : this.hidden);
+    });
+    return h as tf.Tensor2D;
+  }
+  /** Forward FLOPs per example, per layer. */
+  layerFlops(): number[] {
+    return this.layers.map((l) => l.flops());
+  }
+}
+
+export interface GanConfig {
+  /** Data dimension: 2 for the mixtures, 784 for 28x28 images. */
+  dataDim: number;
+  /** Shape of one sample (e.g. [28, 28, 1]) when the data are images; default [dataDim]. */
+  sampleShape?: number[];
+  latentDim: number;
+  hidden: number[];
+  generatorLoss: GeneratorLoss;
+  /** Output activation of G: tanh for images in [-1, 1], linear for points. */
+  output: "tanh" | "linear";
+  /** Latent prior. */
+  prior: "normal" | "uniform";
+  optimizer: AdamConfig;
+  seed: number;
+}
+
+export const GAN_DEFAULTS: GanConfig = {
+  dataDim: 784,
+  latentDim: 100,
+  hidden: [256, 256],
+  generatorLoss: "non-saturating",
+  output: "tanh",
+  prior: "uniform",
+  optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  seed: 0,
+};
+
+export function sampleLatent(n: number, dim: number, prior: "normal" | "uniform", seed: number): tf.Tensor2D {
+  return prior === "normal" ? tf.randomNormal([n, dim], 0, 1, "float32", seed) : tf.randomUniform([n, dim], -1, 1, "float32", seed);
+}
+
+export class Gan implements GanModel {
+  readonly name = "gan";
+  readonly config: GanConfig;
+  readonly G: Mlp;
+  readonly D: Mlp;
+  readonly players: Player[];
+
+  constructor(config: Partial<GanConfig> = {}) {
+    const c = (this.config = { ...GAN_DEFAULTS, ...config });
+    this.G = new Mlp([c.latentDim, ...c.hidden, c.dataDim], "relu", c.output, subSeed(c.seed, "G"));
+    this.D = new Mlp([c.dataDim, ...[...c.hidden].reverse(), 1], "leakyrelu", "linear", subSeed(c.seed, "D"));
+    this.players = [
+      { name: "D", variables: () => this.D.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
+      { name: "G", variables: () => this.G.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
+    ];
+  }
+
+  private flat(x: tf.Tensor): tf.Tensor2D {
+    return x.reshape([x.shape[0], this.config.dataDim]) as tf.Tensor2D;
+  }
+
+  private fake(n: number, seed: number): tf.Tensor2D {
+    return this.G.apply(sampleLatent(n, this.config.latentDim, this.config.prior, seed));
+  }
+
+  dLoss(batch: Batch, ctx: StepContext): LossOutput {
+    const n = batch.x.shape[0];
+    const real = this.D.apply(this.flat(batch.x));
+    const fake = this.D.apply(this.fake(n, ctx.seed));
+    return {
+      loss: discriminatorLoss(real, fake),
+      logs: { D_real: tf.mean(tf.sigmoid(real)) as tf.Scalar, D_fake: tf.mean(tf.sigmoid(fake)) as tf.Scalar },
+    };
+  }
+
+  gLoss(batch: Batch, ctx: StepContext): LossOutput {
+    const fake = this.D.apply(this.fake(batch.x.shape[0], ctx.seed));
+    return { loss: generatorLoss(fake, this.config.generatorLoss) };
+  }
+
+  modules(): Record<string, Module> {
+    return { G: this.G, D: this.D };
+  }
+
+  generate(n: number, seed: number): tf.Tensor {
+    return tf.tidy(() => {
+      const x = this.fake(n, seed);
+      return this.config.sampleShape ? x.reshape([n, ...this.config.sampleShape]) : x;
+    });
+  }
+
+  flopsPerStep(batchSize: number): number {
+    return gameFlops(this.G.layerFlops(), this.D.layerFlops(), batchSize);
+  }
+
+  dispose(): void {
+    this.G.dispose();
+    this.D.dispose();
+  }
+}

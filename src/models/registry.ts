@@ -1,0 +1,45 @@
+/** Models by name, built to fit a dataset's shape. */
+import { UserError } from "../errors";
+import { Dataset } from "../data/dataset";
+import { GanModel } from "../train/types";
+import { Dcgan } from "./dcgan";
+import { Gan } from "./gan";
+
+export interface ModelEntry {
+  /** One line for --help and error messages. */
+  summary: string;
+  /** The model for this dataset. */
+  create(data: Dataset, seed: number): GanModel;
+  /** Default benchmark setting: the dataset shape it trains on. */
+  benchShape: number[];
+}
+
+export const MODELS: Record<string, ModelEntry> = {
+  gan: {
+    summary: "original GAN (Goodfellow 2014): MLP G and D, non-saturating G loss",
+    create: (data, seed) =>
+      new Gan({
+        dataDim: data.shape.reduce((a, b) => a * b, 1),
+        sampleShape: data.shape,
+        output: data.shape.length === 1 ? "linear" : "tanh",
+        hidden: data.shape.length === 1 ? [128, 128] : [256, 256],
+        latentDim: data.shape.length === 1 ? 16 : 100,
+        seed,
+      }),
+    benchShape: [28, 28, 1],
+  },
+  dcgan: {
+    summary: "DCGAN (Radford 2015): all-convolutional G and D with batch norm",
+    create: (data, seed) => {
+      if (data.shape.length !== 3) throw new UserError(`dcgan needs images, but ${data.name} holds ${data.shape.join("x")} points`);
+      return new Dcgan({ imageSize: data.shape[0], channels: data.shape[2], seed });
+    },
+    benchShape: [28, 28, 1],
+  },
+};
+
+export function modelEntry(name: string): ModelEntry {
+  const entry = MODELS[name];
+  if (!entry) throw new UserError(`unknown model "${name}": valid models are ${Object.keys(MODELS).join(", ")}`);
+  return entry;
+}

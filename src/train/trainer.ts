@@ -1,0 +1,150 @@
+/**
+ * The one training loop shared by every model. Models supply players (a loss and the variables
+ * each optimizer owns); the loop owns batching, optimizers, logging, callbacks and progress.
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as cliProgress from "cli-progress";
+import { UserError } from "../errors";
+import { subSeed } from "../nn/init";
+import { Batch, GanModel, Player } from "./types";
+
+export interface BatchSource {
+  /** The batch for a step; the trainer disposes it after the step. Deterministic in `step`. */
+  batch(step: number, batchSize: number): Batch;
+}
+
+export interface StepRecord {
+  step: number;
+  /** Seconds since the run (or the resumed part of it) started. */
+  time: number;
+  imagesPerSec: number;
+  /** `<player>_loss` for each player plus each model log. */
+  values: Record<string, number>;
+}
+
+export interface TrainCallbacks {
+  /** After every step. */
+  onStep?(rec: StepRecord, model: GanModel): void;
+  /** At the end of the run. */
+  onEnd?(history: StepRecord[], model: GanModel): void;
+}
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  seed?: number;
+  /** Start counting at this step (resumed runs). */
+  startStep?: number;
+  callbacks?: TrainCallbacks[];
+  /** Show a progress bar on stderr (default: yes, except under CI=true). */
+  progress?: boolean;
+}
+
+export class Trainer {
+  readonly optimizers = new Map<string, tf.Optimizer>();
+  readonly history: StepRecord[] = [];
+
+  constructor(readonly model: GanModel) {
+    for (const p of model.players) {
+      const o = p.optimizer;
+      this.optimizers.set(p.name, tf.train.adam(o.lr, o.beta1, o.beta2, o.epsilon));
+    }
+  }
+
+  /** One step: every player in order. Returns the logged scalars. */
+  step(batch: Batch, step: number, seed: number): Record<string, number> {
+    const values: Record<string, number> = {};
+    for (const player of this.model.players) Object.assign(values, this.playerStep(player, batch, step, seed));
+    this.model.afterStep?.(values);
+    return values;
+  }
+
+  private playerStep(player: Player, batch: Batch, step: number, seed: number): Record<string, number> {
+    const kept: Record<string, tf.Scalar> = {};
+    const vars = player.variables();
+    const { value, grads } = tf.variableGrads(() => {
+      const out = player.loss(batch, { step, seed: subSeed(seed, `${player.name}:${step}`) });
+      for (const [k, v] of Object.entries(out.logs ?? {})) kept[k] = tf.keep(v);
+      return out.loss;
+    }, vars);
+    this.optimizers.get(player.name)!.applyGradients(grads);
+    const values: Record<string, number> = { [`${player.name}_loss`]: value.dataSync()[0] };
+    for (const [k, v] of Object.entries(kept)) values[k] = v.dataSync()[0];
+    tf.dispose([value, ...Object.values(grads), ...Object.values(kept)]);
+    return values;
+  }
+
+  /** Train; yields to the event loop between steps so timers, signals and progress output run. */
+  async run(data: BatchSource, opts: TrainOptions): Promise<StepRecord[]> {
+    validateTrainOptions(opts);
+    const seed = opts.seed ?? 0;
+    const start = opts.startStep ?? 0;
+    const showProgress = opts.progress ?? !process.env.CI;
+    const progress = showProgress ? new Progress(opts.steps, start) : null;
+    const t0 = performance.now();
+    let lastT = t0;
+    for (let step = start; step < start + opts.steps; step++) {
+      const batch = data.batch(step, opts.batchSize);
+      const values = this.step(batch, step, seed);
+      tf.dispose([batch.x, batch.labels ?? []]);
+      const now = performance.now();
+      const rec: StepRecord = {
+        step,
+        time: (now - t0) / 1000,
+        imagesPerSec: (opts.batchSize * 1000) / (now - lastT),
+        values,
+      };
+      lastT = now;
+      this.history.push(rec);
+      for (const cb of opts.callbacks ?? []) cb.onStep?.(rec, this.model);
+      progress?.update(rec);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    progress?.done();
+    for (const cb of opts.callbacks ?? []) cb.onEnd?.(this.history, this.model);
+    return this.history;
+  }
+
+  dispose(): void {
+    for (const o of this.optimizers.values()) o.dispose();
+  }
+}
+
+export function validateTrainOptions(opts: TrainOptions): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0) problems.push(`batch size must be a positive integer (got ${opts.batchSize})`);
+  if (!Number.isInteger(opts.steps) || opts.steps < 0) problems.push(`steps must be a non-negative integer (got ${opts.steps})`);
+  if (problems.length) throw new UserError(problems.join("; "));
+}
+
+/** A progress bar on stderr: step, losses, images/s and time left (a line every 10 s when not a terminal). */
+class Progress {
+  private readonly bar: cliProgress.SingleBar;
+  constructor(total: number, private readonly start: number) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: "[{bar}] step {value}/{total}  {losses}  {ips} img/s  {eta_formatted} left",
+        barsize: 24,
+        stream: process.stderr,
+        noTTYOutput: true,
+        notTTYSchedule: 10000,
+        etaBuffer: 50,
+        hideCursor: false,
+      },
+      cliProgress.Presets.legacy,
+    );
+    this.bar.start(start + total, start, { losses: "", ips: "-" });
+  }
+
+  update(rec: StepRecord): void {
+    const losses = Object.entries(rec.values)
+      .filter(([k]) => k.endsWith("_loss"))
+      .map(([k, v]) => `${k.replace("_loss", "")} ${v.toFixed(3)}`)
+      .join("  ");
+    this.bar.update(rec.step + 1, { losses, ips: rec.imagesPerSec.toFixed(0) });
+  }
+
+  done(): void {
+    this.bar.stop();
+  }
+}

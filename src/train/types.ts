@@ -1,0 +1,55 @@
+/** The contract between models and the one shared trainer. */
+import * as tf from "@tensorflow/tfjs";
+import type { Module } from "../nn/module";
+
+export interface Batch {
+  /** Images NHWC in [-1, 1], or points [n, d] for the 2-D mixtures. */
+  x: tf.Tensor;
+  /** Integer class labels, where the data has them. */
+  labels?: tf.Tensor1D;
+}
+
+export interface StepContext {
+  /** 0-based step index. */
+  step: number;
+  /** A seed unique to this step and player, for latent draws (runs are reproducible and resumable). */
+  seed: number;
+}
+
+export interface LossOutput {
+  /** What this player's optimizer minimises. */
+  loss: tf.Scalar;
+  /** Extra scalars to log (each is kept alive by the trainer and disposed after reading). */
+  logs?: Record<string, tf.Scalar>;
+}
+
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** One optimiser's side of the game: D, G, or any other network with its own update. */
+export interface Player {
+  name: string;
+  variables(): tf.Variable[];
+  loss(batch: Batch, ctx: StepContext): LossOutput;
+  optimizer: AdamConfig;
+}
+
+export interface GanModel {
+  /** Registry name, e.g. "dcgan". */
+  readonly name: string;
+  /** Updated in this order every step. */
+  readonly players: Player[];
+  /** Networks by name, for parameter counts and checkpoints. */
+  modules(): Record<string, Module>;
+  /** Samples in the data's range, eval mode, deterministic for a seed. */
+  generate(n: number, seed: number): tf.Tensor;
+  /** Convolution and dense FLOPs of one full training step (every player's forward and backward). */
+  flopsPerStep(batchSize: number): number;
+  /** Model state outside variables that a step changes (e.g. BEGAN's k_t), called after each step. */
+  afterStep?(logs: Record<string, number>): void;
+  dispose(): void;
+}

@@ -1,0 +1,134 @@
+/**
+ * Every kernel the kit registers on wasm, checked against the cpu backend's own kernel on many
+ * shapes: strides 1 and 2, 'same', 'valid' and explicit padding, odd and even sizes, kernel sizes
+ * 1 to 5, batch 1 and more; relative tolerance 1e-4.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { onCpu, relativeError, useWasm } from "./helpers";
+import { KIT_WASM_KERNELS } from "../src/backend/kernels/register";
+import { planAxis } from "../src/backend/kernels/conv2d-backprop-input";
+
+type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+interface Case { batch: number; size: [number, number]; k: number; stride: number; pad: Pad; ci: number; co: number }
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  const pads: Pad[] = ["same", "valid", [[0, 0], [1, 2], [2, 0], [0, 0]], [[0, 0], [0, 1], [1, 1], [0, 0]]];
+  let i = 0;
+  for (const k of [1, 2, 3, 4, 5]) {
+    for (const stride of [1, 2]) {
+      for (const pad of pads) {
+        for (const size of [[8, 8], [7, 9]] as [number, number][]) {
+          const batch = i % 3 === 0 ? 1 : 3;
+          const ci = [1, 3, 8][i % 3];
+          const co = [4, 1, 16][(i + 1) % 3];
+          i++;
+          if (k > Math.min(...size) && pad === "valid") continue;
+          out.push({ batch, size, k, stride, pad, ci, co });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const name = (c: Case) => `x[${c.batch},${c.size},${c.ci}] k${c.k} s${c.stride} ${JSON.stringify(c.pad)} -> ${c.co}`;
+
+test("the kit registers its wasm kernels", async () => {
+  await useWasm();
+  for (const k of KIT_WASM_KERNELS) assert.ok(tf.getKernel(k.kernelName, "wasm") === k || tf.getKernel(k.kernelName, "wasm")?.kernelFunc === k.kernelFunc, k.kernelName);
+});
+
+test("Conv2DBackpropFilter on wasm matches cpu", async () => {
+  await useWasm();
+  const all = cases();
+  assert.ok(all.length >= 70, `only ${all.length} cases`);
+  for (const c of all) {
+    const x = tf.randomNormal([c.batch, ...c.size, c.ci], 0, 1, "float32", 1);
+    const fshape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
+    const y = tf.conv2d(x as tf.Tensor4D, tf.zeros(fshape) as tf.Tensor4D, c.stride, c.pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, "float32", 2);
+    const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: "NHWC", filterShape: fshape } as unknown as tf.NamedAttrMap;
+    const kernel = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel("Conv2DBackpropFilter", { x: a, dy: b }, attrs) as tf.Tensor;
+    const got = kernel(x, dy);
+    assert.deepEqual(got.shape, fshape, name(c));
+    const want = await onCpu([x, dy], kernel);
+    const err = relativeError(got.dataSync(), want);
+    assert.ok(err < 1e-4, `${name(c)}: relative error ${err}`);
+    tf.dispose([x, y, dy, got]);
+  }
+});
+
+test("Conv2DBackpropInput on wasm matches cpu", async () => {
+  await useWasm();
+  for (const c of cases()) {
+    const xshape: [number, number, number, number] = [c.batch, ...c.size, c.ci];
+    const filter = tf.randomNormal([c.k, c.k, c.ci, c.co], 0, 1, "float32", 3);
+    const y = tf.conv2d(tf.zeros(xshape) as tf.Tensor4D, filter as tf.Tensor4D, c.stride, c.pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, "float32", 4);
+    const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: "NHWC", inputShape: xshape } as unknown as tf.NamedAttrMap;
+    const kernel = (a: tf.Tensor, b: tf.Tensor) => tf.engine().runKernel("Conv2DBackpropInput", { dy: a, filter: b }, attrs) as tf.Tensor;
+    const got = kernel(dy, filter);
+    assert.deepEqual(got.shape, xshape, name(c));
+    const want = await onCpu([dy, filter], kernel);
+    const err = relativeError(got.dataSync(), want);
+    assert.ok(err < 1e-4, `${name(c)}: relative error ${err}`);
+    tf.dispose([filter, y, dy, got]);
+  }
+});
+
+test("transposed convolutions of the models (forward and gradients) match cpu", async () => {
+  await useWasm();
+  type Shape4 = [number, number, number, number];
+  const shapes: [Shape4, Shape4, number, "same" | "valid"][] = [
+    [[4, 7, 7, 32], [4, 4, 16, 32], 2, "same"],
+    [[2, 14, 14, 16], [4, 4, 1, 16], 2, "same"],
+    [[3, 4, 4, 8], [5, 5, 4, 8], 2, "valid"],
+    [[1, 5, 6, 3], [3, 3, 2, 3], 1, "same"],
+  ];
+  for (const [xs, fs, s, pad] of shapes) {
+    const x = tf.randomNormal(xs, 0, 1, "float32", 5) as tf.Tensor4D;
+    const w = tf.randomNormal(fs, 0, 1, "float32", 6) as tf.Tensor4D;
+    const outSize = (n: number) => (pad === "same" ? n * s : (n - 1) * s + fs[0]);
+    const outShape: [number, number, number, number] = [xs[0], outSize(xs[1]), outSize(xs[2]), fs[2]];
+    const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, outShape, s, pad)));
+    const gx = (a: tf.Tensor, b: tf.Tensor) => tf.grad((t: tf.Tensor) => loss(t, b))(a);
+    const gw = (a: tf.Tensor, b: tf.Tensor) => tf.grad((t: tf.Tensor) => loss(a, t))(b);
+    const fwd = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, outShape, s, pad);
+    for (const [label, f] of [["forward", fwd], ["dx", gx], ["dw", gw]] as const) {
+      const got = tf.tidy(() => f(x, w));
+      const err = relativeError(got.dataSync(), await onCpu([x, w], f));
+      assert.ok(err < 1e-4, `${label} ${xs} ${fs}: relative error ${err}`);
+      got.dispose();
+    }
+    tf.dispose([x, w]);
+  }
+});
+
+test("phase plan covers every filter tap exactly once per axis", () => {
+  for (const k of [1, 2, 3, 4, 5]) {
+    for (const s of [1, 2, 3]) {
+      for (const p of [0, 1, 2]) {
+        const { phases } = planAxis(9, Math.floor((9 + 2 * p - k) / s) + 1, k, s, p);
+        const taps = phases.flatMap((ph) => ph?.taps ?? []).sort((a, b) => a - b);
+        assert.deepEqual(taps, [...Array(k).keys()], `k${k} s${s} p${p}`);
+      }
+    }
+  }
+});
+
+test("composed kernels leak no tensors and no wasm buffers", async () => {
+  await useWasm();
+  const x = tf.randomNormal([2, 9, 9, 4]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 4, 5]) as tf.Tensor4D;
+  const step = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]));
+  tf.dispose(step());
+  const before = tf.memory();
+  const buffers = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  for (let i = 0; i < 5; i++) tf.dispose(step());
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), buffers);
+  tf.dispose([x, w]);
+});
