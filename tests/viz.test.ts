@@ -1,0 +1,43 @@
+/** Sample grids, charts and logs. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { PNG } from "pngjs";
+import { useWasm } from "./helpers";
+import { gridPng } from "../src/viz/image-grid";
+import { figuresHtml, lineChart, smooth } from "../src/viz/charts";
+import { historyFrame } from "../src/train/history";
+
+test("a grid PNG has the expected size and pixel values", async () => {
+  await useWasm();
+  const imgs = tf.tidy(() => tf.concat([tf.fill([1, 4, 4, 1], -1), tf.fill([1, 4, 4, 1], 1), tf.fill([1, 4, 4, 1], 0)]) as tf.Tensor4D);
+  const png = PNG.sync.read(gridPng(imgs, { columns: 2, cellSize: 4, gap: 1 }));
+  assert.equal(png.width, 2 * (4 + 1) + 1);
+  assert.equal(png.height, 2 * (4 + 1) + 1);
+  const at = (x: number, y: number) => png.data[(y * png.width + x) * 4];
+  assert.equal(at(1, 1), 0, "-1 is black");
+  assert.equal(at(6, 1), 255, "+1 is white");
+  assert.equal(at(1, 6), 128, "0 is mid grey");
+  imgs.dispose();
+});
+
+test("charts: moving average and self-contained HTML", () => {
+  assert.deepEqual(smooth([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5]);
+  assert.deepEqual(smooth([1, 2], 1), [1, 2]);
+  const html = figuresHtml("t", [lineChart("loss", [0, 1], { D: [1, 0.5] })]);
+  assert.match(html, /Plotly\.newPlot\("fig0"/);
+  assert.ok(html.length > 1_000_000, "plotly.js is inlined");
+  assert.doesNotMatch(html, /<script[^>]+src=/, "no external script");
+});
+
+test("the training log becomes a danfojs table with CSV export", async () => {
+  const { dfd } = await import("../src/train/history");
+  const df = historyFrame([
+    { step: 0, time: 0.5, imagesPerSec: 10, values: { D_loss: 1.5, G_loss: 0.5 } },
+    { step: 1, time: 1.0, imagesPerSec: 12, values: { D_loss: 1.0, G_loss: 0.7 } },
+  ]);
+  assert.deepEqual(df.columns, ["step", "time_s", "images_per_s", "D_loss", "G_loss"]);
+  assert.equal(df["D_loss"].mean(), 1.25);
+  const csv = dfd().toCSV(df) as string;
+  assert.equal(csv.trim().split("\n")[0], "step,time_s,images_per_s,D_loss,G_loss");
+});
