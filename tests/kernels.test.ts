@@ -10,6 +10,7 @@ import { onCpu, relativeError, useWasm } from "./helpers";
 import { KIT_WASM_KERNELS } from "../src/backend/kernels/register";
 import { planAxis } from "../src/backend/kernels/conv2d-backprop-input";
 
+type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
 interface Case { batch: number; size: [number, number]; k: number; stride: number; pad: Pad; ci: number; co: number }
 
@@ -81,7 +82,6 @@ test("Conv2DBackpropInput on wasm matches cpu", async () => {
 
 test("transposed convolutions of the models (forward and gradients) match cpu", async () => {
   await useWasm();
-  type Shape4 = [number, number, number, number];
   const shapes: [Shape4, Shape4, number, "same" | "valid"][] = [
     [[4, 7, 7, 32], [4, 4, 16, 32], 2, "same"],
     [[2, 14, 14, 16], [4, 4, 1, 16], 2, "same"],
@@ -123,7 +123,13 @@ test("composed kernels leak no tensors and no wasm buffers", async () => {
   await useWasm();
   const x = tf.randomNormal([2, 9, 9, 4]) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, 4, 5]) as tf.Tensor4D;
-  const step = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]));
+  // Every kit kernel: conv filter and input gradients, upsampling and its gradient, pooling gradient.
+  const f = (a: tf.Tensor, b: tf.Tensor) => {
+    const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same");
+    const z = tf.conv2dTranspose(y, b as tf.Tensor4D, [2, 10, 10, 4], 2, "same");
+    return tf.sum(tf.avgPool(tf.image.resizeNearestNeighbor(z, [20, 20]), 2, 2, "valid"));
+  };
+  const step = () => tf.tidy(() => tf.grads(f)([x, w]));
   tf.dispose(step());
   const before = tf.memory();
   const buffers = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
@@ -131,4 +137,59 @@ test("composed kernels leak no tensors and no wasm buffers", async () => {
   assert.equal(tf.memory().numTensors, before.numTensors);
   assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), buffers);
   tf.dispose([x, w]);
+});
+
+test("nearest-neighbour upsampling and its gradient on wasm match cpu", async () => {
+  await useWasm();
+  const cases: [Shape4, [number, number], boolean, boolean][] = [
+    [[1, 4, 4, 1], [8, 8], false, false],
+    [[3, 5, 7, 4], [10, 14], false, false],
+    [[2, 3, 3, 8], [9, 6], false, true],
+    [[2, 4, 6, 3], [4, 12], false, false],
+    [[1, 5, 5, 2], [8, 8], false, false], // non-integer factor: stock kernel
+    [[2, 4, 4, 3], [8, 8], true, false], // alignCorners: stock kernel
+    [[2, 2, 2, 5], [2, 2], false, false],
+  ];
+  for (const [shape, size, alignCorners, halfPixelCenters] of cases) {
+    const x = tf.randomNormal(shape, 0, 1, "float32", 7) as tf.Tensor4D;
+    const up = (a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixelCenters);
+    const dy = tf.randomNormal([shape[0], ...size, shape[3]], 0, 1, "float32", 8);
+    const grad = (a: tf.Tensor, g: tf.Tensor) => tf.grad((t: tf.Tensor) => up(t))(a, g);
+    // The cpu backend's ResizeNearestNeighborGrad is wrong for batch > 1 (tfjs 4.22: it mixes
+    // examples), so the reference gradient is computed on cpu one example at a time.
+    const gradPerExample = (a: tf.Tensor, g: tf.Tensor) =>
+      tf.concat(Array.from({ length: a.shape[0] }, (_, i) => grad(a.slice(i, 1), g.slice(i, 1))));
+    for (const [label, f, ref, ins] of [["forward", up, up, [x]], ["gradient", grad, gradPerExample, [x, dy]]] as const) {
+      const got = tf.tidy(() => (f as (...a: tf.Tensor[]) => tf.Tensor)(...ins));
+      const err = relativeError(got.dataSync(), await onCpu([...ins], ref as (...a: tf.Tensor[]) => tf.Tensor));
+      assert.ok(err < 1e-4, `${label} ${shape} -> ${size} ac=${alignCorners} hpc=${halfPixelCenters}: relative error ${err}`);
+      got.dispose();
+    }
+    tf.dispose([x, dy]);
+  }
+});
+
+test("average-pooling gradient on wasm matches cpu", async () => {
+  await useWasm();
+  const cases: [Shape4, number, number, "same" | "valid"][] = [
+    [[1, 4, 4, 1], 2, 2, "valid"],
+    [[3, 8, 6, 5], 2, 2, "valid"],
+    [[2, 9, 9, 3], 3, 3, "valid"],
+    [[2, 8, 8, 4], 2, 2, "same"],
+    [[2, 4, 8, 2], 4, 4, "valid"],
+    [[1, 7, 7, 2], 2, 2, "valid"], // odd size: stock kernel
+    [[2, 7, 6, 3], 3, 2, "same"], // overlapping windows: stock kernel
+    [[1, 5, 5, 1], 3, 1, "valid"],
+  ];
+  for (const [shape, k, s, pad] of cases) {
+    const x = tf.randomNormal(shape, 0, 1, "float32", 9) as tf.Tensor4D;
+    const pool = (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, k, s, pad);
+    const y = pool(x);
+    const dy = tf.randomNormal(y.shape, 0, 1, "float32", 10);
+    const grad = (a: tf.Tensor, g: tf.Tensor) => tf.grad((t: tf.Tensor) => pool(t))(a, g);
+    const got = tf.tidy(() => grad(x, dy));
+    const err = relativeError(got.dataSync(), await onCpu([x, dy], grad));
+    assert.ok(err < 1e-4, `${shape} k${k} s${s} ${pad}: relative error ${err}`);
+    tf.dispose([x, y, dy, got]);
+  }
 });

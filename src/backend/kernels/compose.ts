@@ -25,6 +25,38 @@ export function run(
   return out as Info;
 }
 
+const stock = new Map<string, tf.KernelConfig>();
+const stockReady = new WeakMap<tf.KernelBackend, Set<string>>();
+
+/** Remember the backend's own kernel before the kit replaces it (for the cases it still serves). */
+export function keepStock(name: string): void {
+  const config = tf.getKernel(name, "wasm");
+  if (config && !stock.has(name)) stock.set(name, config);
+}
+
+/** Run the backend's own (replaced) kernel. */
+export function runStock(backend: tf.KernelBackend, name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
+  const config = stock.get(name);
+  if (!config) throw new Error(`no stock wasm kernel ${name}`);
+  // The backend runs setup functions only for kernels registered when it starts; ours replaced this one.
+  const ready = stockReady.get(backend) ?? new Set<string>();
+  stockReady.set(backend, ready);
+  if (!ready.has(name)) {
+    config.setupFunc?.(backend);
+    ready.add(name);
+  }
+  return config.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend, attrs: attrs as Attrs }) as Info;
+}
+
+/** x * factor as a new output (a broadcasting wasm Multiply). */
+export function scaled(backend: tf.KernelBackend, x: Info, factor: number): Info {
+  const k = makeOutput(backend, []);
+  k.data[0] = factor;
+  const y = run(backend, "Multiply", { a: x, b: k.info });
+  free(backend, k.info);
+  return y;
+}
+
 /** Release an intermediate made by `run`. */
 export function free(backend: tf.KernelBackend, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

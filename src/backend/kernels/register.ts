@@ -2,14 +2,23 @@
 import * as tf from "@tensorflow/tfjs";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
+import { avgPoolGradConfig, resizeNearestNeighborConfig, resizeNearestNeighborGradConfig } from "./pool-resize-grads";
+import { keepStock } from "./compose";
 
-export const KIT_WASM_KERNELS: tf.KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  resizeNearestNeighborConfig,
+  resizeNearestNeighborGradConfig,
+  avgPoolGradConfig,
+];
 
 let registered = false;
 
 export function registerWasmKernels(): void {
   if (registered) return;
   for (const config of KIT_WASM_KERNELS) {
+    keepStock(config.kernelName);
     if (tf.getKernel(config.kernelName, "wasm")) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   }
