@@ -193,3 +193,68 @@ test("average-pooling gradient on wasm matches cpu", async () => {
     tf.dispose([x, y, dy, got]);
   }
 });
+
+test("BatchMatMul with transposed operands on wasm matches cpu", async () => {
+  await useWasm();
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[64, 100], [64, 300], true, false],
+    [[5, 7], [9, 7], false, true],
+    [[7, 5], [9, 7], true, true],
+    [[3, 4, 6], [3, 4, 5], true, false],
+    [[2, 6, 4], [2, 5, 4], false, true],
+    [[1, 3, 8], [4, 2, 3], true, true],
+    [[1, 1], [1, 1], true, true],
+    [[6, 4], [4, 3], false, false],
+  ];
+  for (const [as, bs, ta, tb] of cases) {
+    const a = tf.randomNormal(as, 0, 1, "float32", 11);
+    const b = tf.randomNormal(bs, 0, 1, "float32", 12);
+    const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
+    const got = f(a, b);
+    const err = relativeError(got.dataSync(), await onCpu([a, b], f));
+    assert.ok(err < 1e-4, `${as} x ${bs} tA=${ta} tB=${tb}: relative error ${err}`);
+    tf.dispose([a, b, got]);
+  }
+});
+
+test("Sum and Mean on wasm match cpu for every axis pattern", async () => {
+  await useWasm();
+  const cases: [number[], number | number[], boolean][] = [
+    [[64, 14, 14, 8], [0, 1, 2], false],
+    [[4, 7, 7, 16], [0, 1, 2], true],
+    [[9, 5], 0, false],
+    [[9, 5], [0], true],
+    [[3, 4, 5], [0, 1], false],
+    [[3, 4, 5], [1, 0], true],
+    [[3, 4, 5], [-3], false],
+    [[3, 4, 5], [2], false], // innermost: stock kernel
+    [[3, 4, 5], [0, 2], true], // not leading: stock kernel
+    [[3, 4, 5], [0, 1, 2], false], // everything: stock kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const x = tf.randomNormal(shape, 1, 2, "float32", 13);
+    for (const [label, f] of [["sum", (t: tf.Tensor) => tf.sum(t, axis, keepDims)], ["mean", (t: tf.Tensor) => tf.mean(t, axis, keepDims)]] as const) {
+      const got = f(x);
+      const want = await onCpu([x], f);
+      const ref = tf.tidy(() => f(x));
+      assert.deepEqual(got.shape, ref.shape, `${label} ${shape} ${axis}`);
+      const err = relativeError(got.dataSync(), want);
+      assert.ok(err < 1e-4, `${label} ${shape} axis ${axis} keepDims ${keepDims}: relative error ${err}`);
+      tf.dispose([got, ref]);
+    }
+    x.dispose();
+  }
+});
+
+test("Identity shares the buffer and survives disposing its source", async () => {
+  await useWasm();
+  const x = tf.tensor([1, 2, 3]);
+  const y = tf.clone(x);
+  x.dispose();
+  assert.deepEqual([...y.dataSync()], [1, 2, 3]);
+  const v = tf.variable(tf.tensor([4, 5]));
+  const c = tf.clone(v);
+  v.assign(tf.tensor([6, 7]));
+  assert.deepEqual([...c.dataSync()], [4, 5], "a clone keeps its value when the variable is reassigned");
+  tf.dispose([y, v, c]);
+});

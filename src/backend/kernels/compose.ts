@@ -35,7 +35,7 @@ export function keepStock(name: string): void {
 }
 
 /** Run the backend's own (replaced) kernel. */
-export function runStock(backend: tf.KernelBackend, name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
+export function runStock(backend: tf.KernelBackend, name: string, inputs: Record<string, Info>, attrs: object): Info {
   const config = stock.get(name);
   if (!config) throw new Error(`no stock wasm kernel ${name}`);
   // The backend runs setup functions only for kernels registered when it starts; ours replaced this one.

@@ -4,6 +4,8 @@ import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
 import { avgPoolGradConfig, resizeNearestNeighborConfig, resizeNearestNeighborGradConfig } from "./pool-resize-grads";
 import { keepStock } from "./compose";
+import { batchMatMulConfig, meanConfig, sumConfig } from "./matmul-reduce";
+import { identityConfig } from "./identity";
 
 export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
@@ -11,6 +13,10 @@ export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
   avgPoolGradConfig,
+  batchMatMulConfig,
+  sumConfig,
+  meanConfig,
+  identityConfig,
 ];
 
 let registered = false;
