@@ -11,6 +11,8 @@ import { initBackend } from "../backend/select";
 import { Dataset, ShuffledBatches } from "../data/dataset";
 import { MODELS, modelEntry } from "../models/registry";
 import { Trainer } from "../train/trainer";
+import { KernelSpeed, kernelSpeeds } from "../backend/kernels/speed";
+import { UserError } from "../errors";
 import { intOption, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--out FILE] [--backend NAME]
@@ -18,6 +20,7 @@ const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--ste
   --batch-size  images per step (default 64)
   --steps       timed steps per model (default 10)
   --warmup      untimed steps first (default 2)
+  --kernels     also time each kit wasm kernel against the stock one
   --out         JSON file (default out/bench.json)`;
 
 export interface BenchResult {
@@ -89,7 +92,7 @@ runMain(async () => {
   const { values } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
-      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
+      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" },
     },
     USAGE,
   );
@@ -109,9 +112,19 @@ runMain(async () => {
     );
     console.log(`         top kernels: ${r.topKernels.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls})`).join(", ")}`);
   }
+  let kernels: KernelSpeed[] | undefined;
+  if (values.kernels) {
+    if (backend.name !== "wasm") throw new UserError("--kernels compares wasm kernels: run it with --backend wasm");
+    kernels = kernelSpeeds();
+    console.log("\nkit wasm kernels against the stock ones (ms per call):");
+    for (const k of kernels) {
+      const speedup = k.stockMs === null ? "stock: missing" : `stock ${k.stockMs.toFixed(1).padStart(6)}  (${(k.stockMs / k.kitMs).toFixed(1)}x)`;
+      console.log(`  ${k.kernel.padEnd(26)} ${k.shapes.padEnd(38)} kit ${k.kitMs.toFixed(1).padStart(6)}  ${speedup}`);
+    }
+  }
   const file = path.resolve(values.out ?? "out/bench.json");
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results };
+  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results, kernels };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
   console.log(`wrote ${file}`);
 });

@@ -34,6 +34,11 @@ export function keepStock(name: string): void {
   if (config && !stock.has(name)) stock.set(name, config);
 }
 
+/** The backend's own kernel that the kit replaced, if any (for benchmarks). */
+export function stockKernel(name: string): tf.KernelConfig | undefined {
+  return stock.get(name);
+}
+
 /** Run the backend's own (replaced) kernel. */
 export function runStock(backend: tf.KernelBackend, name: string, inputs: Record<string, Info>, attrs: object): Info {
   const config = stock.get(name);
