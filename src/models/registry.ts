@@ -3,6 +3,7 @@ import { UserError } from "../errors";
 import { Dataset } from "../data/dataset";
 import { GanModel } from "../train/types";
 import { Dcgan } from "./dcgan";
+import { Began, IMPROVED_BEGAN } from "./began";
 import { Gan } from "./gan";
 
 export interface ModelEntry {
@@ -31,11 +32,33 @@ export const MODELS: Record<string, ModelEntry> = {
   dcgan: {
     summary: "DCGAN (Radford 2015): all-convolutional G and D with batch norm",
     create: (data, seed) => {
-      if (data.shape.length !== 3) throw new UserError(`dcgan needs images, but ${data.name} holds ${data.shape.join("x")} points`);
+      imagesOnly("dcgan", data);
       return new Dcgan({ imageSize: data.shape[0], channels: data.shape[2], seed });
     },
     benchShape: [28, 28, 1],
   },
+};
+
+function imagesOnly(model: string, data: Dataset): void {
+  if (data.shape.length !== 3) throw new UserError(`${model} needs images, but ${data.name} holds ${data.shape.join("x")} points`);
+}
+
+MODELS.began = {
+  summary: "BEGAN (Berthelot 2017): auto-encoder D, L1 losses, k_t equilibrium, ELU",
+  create: (data, seed) => {
+    imagesOnly("began", data);
+    return new Began({ imageSize: data.shape[0], channels: data.shape[2], seed });
+  },
+  benchShape: [32, 32, 3],
+};
+
+MODELS["began-improved"] = {
+  summary: "improved BEGAN (Park et al.): LeakyReLU 0.2, encoder blocks of 3",
+  create: (data, seed) => {
+    imagesOnly("began-improved", data);
+    return new Began({ ...IMPROVED_BEGAN, imageSize: data.shape[0], channels: data.shape[2], seed }, "began-improved");
+  },
+  benchShape: [32, 32, 3],
 };
 
 export function modelEntry(name: string): ModelEntry {

@@ -51,15 +51,28 @@ export class Trainer {
     }
   }
 
-  /** One step: every player in order. Returns the logged scalars. */
+  /** One step: every player, in order or simultaneously. Returns the logged scalars. */
   step(batch: Batch, step: number, seed: number): Record<string, number> {
     const values: Record<string, number> = {};
-    for (const player of this.model.players) Object.assign(values, this.playerStep(player, batch, step, seed));
-    this.model.afterStep?.(values);
+    const simultaneous = this.model.updates === "simultaneous";
+    const pending: (() => void)[] = [];
+    for (const player of this.model.players) {
+      const { grads, logs } = this.gradients(player, batch, step, seed);
+      Object.assign(values, logs);
+      const apply = () => {
+        this.optimizers.get(player.name)!.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+      };
+      if (simultaneous) pending.push(apply);
+      else apply();
+    }
+    for (const apply of pending) apply();
+    Object.assign(values, this.model.afterStep?.(values) ?? {});
     return values;
   }
 
-  private playerStep(player: Player, batch: Batch, step: number, seed: number): Record<string, number> {
+  /** A player's gradients at the current weights, and its logged values. */
+  private gradients(player: Player, batch: Batch, step: number, seed: number) {
     const kept: Record<string, tf.Scalar> = {};
     const vars = player.variables();
     const { value, grads } = tf.variableGrads(() => {
@@ -67,11 +80,10 @@ export class Trainer {
       for (const [k, v] of Object.entries(out.logs ?? {})) kept[k] = tf.keep(v);
       return out.loss;
     }, vars);
-    this.optimizers.get(player.name)!.applyGradients(grads);
-    const values: Record<string, number> = { [`${player.name}_loss`]: value.dataSync()[0] };
-    for (const [k, v] of Object.entries(kept)) values[k] = v.dataSync()[0];
-    tf.dispose([value, ...Object.values(grads), ...Object.values(kept)]);
-    return values;
+    const logs: Record<string, number> = { [`${player.name}_loss`]: value.dataSync()[0] };
+    for (const [k, v] of Object.entries(kept)) logs[k] = v.dataSync()[0];
+    tf.dispose([value, ...Object.values(kept)]);
+    return { grads, logs };
   }
 
   /** Train; yields to the event loop between steps so timers, signals and progress output run. */

@@ -49,7 +49,16 @@ export interface GanModel {
   generate(n: number, seed: number): tf.Tensor;
   /** Convolution and dense FLOPs of one full training step (every player's forward and backward). */
   flopsPerStep(batchSize: number): number;
-  /** Model state outside variables that a step changes (e.g. BEGAN's k_t), called after each step. */
-  afterStep?(logs: Record<string, number>): void;
+  /**
+   * "alternating" (default): each player steps in turn and sees the previous players' update.
+   * "simultaneous": every player's gradient is taken at the same weights, then all are applied
+   * (BEGAN: "G and D are not trained alternately").
+   */
+  readonly updates?: "alternating" | "simultaneous";
+  /**
+   * Model state outside variables that a step changes (e.g. BEGAN's k_t), called after each step
+   * with the step's logs; returns extra values to log (e.g. k_t, M_global).
+   */
+  afterStep?(logs: Record<string, number>): Record<string, number> | void;
   dispose(): void;
 }
