@@ -23,7 +23,7 @@ test("a small DCGAN trains on wasm: losses and weights change, tensor count stay
     steps: 10,
     batchSize: 8,
     progress: false,
-    callbacks: [{ onStep: () => counts.push(tf.memory().numTensors) }],
+    callbacks: [{ onStep: () => void counts.push(tf.memory().numTensors) }],
   });
   assert.equal(history.length, 10);
   assert.equal(counts[1], counts[9], `numTensors after step 2 (${counts[1]}) and step 10 (${counts[9]})`);

@@ -239,6 +239,15 @@ export class Began implements GanModel {
     return { G: this.G, encoder: this.D.encoder, decoder: this.D.decoder };
   }
 
+  state(): Record<string, unknown> {
+    return { k: this.k };
+  }
+
+  loadState(state: Record<string, unknown>): void {
+    if (typeof state.k !== "number") throw new UserError("BEGAN checkpoint without k_t");
+    this.k = state.k;
+  }
+
   generate(n: number, seed: number): tf.Tensor4D {
     return tf.tidy(() => this.G.apply(this.latent(n, seed)));
   }

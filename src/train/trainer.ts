@@ -7,6 +7,7 @@ import * as cliProgress from "cli-progress";
 import { UserError } from "../errors";
 import { subSeed } from "../nn/init";
 import { Batch, GanModel, Player } from "./types";
+import { CheckpointHeader, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 
 export interface BatchSource {
   /** The batch for a step; the trainer disposes it after the step. Deterministic in `step`. */
@@ -23,10 +24,10 @@ export interface StepRecord {
 }
 
 export interface TrainCallbacks {
-  /** After every step. */
-  onStep?(rec: StepRecord, model: GanModel): void;
-  /** At the end of the run. */
-  onEnd?(history: StepRecord[], model: GanModel): void;
+  /** After every step (awaited). */
+  onStep?(rec: StepRecord, trainer: Trainer): void | Promise<void>;
+  /** At the end of the run (awaited). */
+  onEnd?(history: StepRecord[], trainer: Trainer): void | Promise<void>;
 }
 
 export interface TrainOptions {
@@ -108,13 +109,25 @@ export class Trainer {
       };
       lastT = now;
       this.history.push(rec);
-      for (const cb of opts.callbacks ?? []) cb.onStep?.(rec, this.model);
+      for (const cb of opts.callbacks ?? []) await cb.onStep?.(rec, this);
       progress?.update(rec);
       await new Promise((resolve) => setImmediate(resolve));
     }
     progress?.done();
-    for (const cb of opts.callbacks ?? []) cb.onEnd?.(this.history, this.model);
+    for (const cb of opts.callbacks ?? []) await cb.onEnd?.(this.history, this);
     return this.history;
+  }
+
+  /** Save everything needed to continue after `step` completed steps. */
+  async save(file: string, step: number, seed: number, info: Record<string, unknown> = {}): Promise<void> {
+    await saveCheckpoint(file, this.model, { step, seed, history: this.history, optimizers: this.optimizers, info });
+  }
+
+  /** Restore a checkpoint into this (not yet stepped) trainer; returns the step to continue at. */
+  async load(file: string): Promise<CheckpointHeader> {
+    const header = await loadCheckpoint(file, this.model, this.optimizers);
+    this.history.splice(0, this.history.length, ...header.history);
+    return header;
   }
 
   dispose(): void {

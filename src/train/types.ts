@@ -60,5 +60,8 @@ export interface GanModel {
    * with the step's logs; returns extra values to log (e.g. k_t, M_global).
    */
   afterStep?(logs: Record<string, number>): Record<string, number> | void;
+  /** State outside variables to checkpoint (e.g. BEGAN's k_t), JSON-serialisable. */
+  state?(): Record<string, unknown>;
+  loadState?(state: Record<string, unknown>): void;
   dispose(): void;
 }
