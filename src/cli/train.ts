@@ -9,7 +9,8 @@ import { trainAndReport } from "./report";
 
 const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR] [--backend NAME]
   --model       ${Object.keys(MODELS).join(" | ")}
-  --data        ${DATA_NAMES.join(" | ")} | a folder of MNIST-format IDX files
+  --data        ${DATA_NAMES.join(" | ")} | a folder of IDX files, CIFAR-10 batches or images
+                (images: DIR[:size=32|64][:limit=N]; get datasets with \`npm run data -- NAME\`)
   --steps       training steps (default 1000)
   --batch-size  examples per step (default 64)
   --seed        random seed (default 0)

@@ -1,0 +1,33 @@
+/**
+ * npm run notebooks: execute every notebooks/*.ipynb in name order headlessly on the tslab kernel
+ * and write their outputs back into the files.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UserError } from "../errors";
+import { runNotebookFiles } from "../notebook/run-notebook";
+import { intOption, parse, runMain } from "./common";
+
+const USAGE = `usage: npm run notebooks -- [--quick] [--timeout SECONDS]
+Runs every notebooks/*.ipynb in name order, each on a fresh tslab kernel, and writes the outputs
+into the files. A failing notebook does not stop the others.
+  --quick    smoke run: sets GAN_QUICK=1 for the notebooks (default: the full run)
+  --timeout  longest a cell may run, in seconds (default 3600, or 600 with --quick)`;
+
+runMain(async () => {
+  const { values, positionals } = parse({ quick: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
+  if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (to run some notebooks: npm run nb -- FILE.ipynb)`);
+  const quick = values.quick ?? false;
+  const timeoutSeconds = intOption("timeout", values.timeout, quick ? 600 : 3600);
+  const dir = path.resolve(__dirname, "../../notebooks");
+  const rel = path.relative(process.cwd(), dir) || ".";
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".ipynb"))
+        .sort()
+        .map((f) => path.join(rel, f))
+    : [];
+  if (files.length === 0) throw new UserError(`no notebooks found in ${rel}/`);
+  await runNotebookFiles(files, { quick, timeoutSeconds });
+});

@@ -1,0 +1,74 @@
+/**
+ * Show things inline in a tslab notebook (PNG, HTML, Markdown), and tell whether the notebook
+ * runs in its quick smoke mode. Outside tslab (plain node, tests) the show* helpers print a
+ * one-line note instead.
+ *
+ * tslab compiles `import` statements itself and refuses files outside the notebook's folder
+ * ("is not under 'rootDir'"), so notebooks in notebooks/ load the project's TypeScript sources
+ * with require() through tsx's hook. The first cell of a notebook:
+ *
+ *   require("tsx/cjs"); // lets require() load the project's .ts sources
+ *   const { showPng, showHtml, showMarkdown, isQuick } = require("../src/notebook/display");
+ *   const { syntheticDigits } = require("../src/data/synthetic-digits");
+ *
+ * (Values loaded this way are typed `any` in the notebook.) Packages from node_modules, e.g.
+ * `import * as tf from "@tensorflow/tfjs"`, can be imported normally.
+ */
+
+/** The part of tslab's display API used here (`require("tslab").display`). */
+interface TslabDisplay {
+  png(b: Uint8Array): void;
+  html(s: string): void;
+  markdown(s: string): void;
+}
+
+/**
+ * tslab's display object when this runs inside a tslab kernel, else null. Reached through the
+ * `require` the kernel hands to cells (globalThis.__tslab__), so it is the kernel's own tslab
+ * instance even if another copy of the package is installed elsewhere.
+ */
+function tslabDisplay(): TslabDisplay | null {
+  const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
+  if (typeof hook?.require !== "function") return null;
+  try {
+    const display = (hook.require("tslab") as { display?: TslabDisplay }).display;
+    return display ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function note(what: string): void {
+  console.log(`[display] ${what} (not shown: not running in a tslab notebook)`);
+}
+
+/** Show PNG bytes (e.g. from gridPng) as an image. */
+export function showPng(png: Uint8Array): void {
+  const d = tslabDisplay();
+  if (d) d.png(png);
+  else note(`PNG image, ${png.length} bytes`);
+}
+
+/** Show an HTML fragment. */
+export function showHtml(html: string): void {
+  const d = tslabDisplay();
+  if (d) d.html(html);
+  else note(`HTML, ${html.length} characters`);
+}
+
+/** Show Markdown text. */
+export function showMarkdown(md: string): void {
+  const d = tslabDisplay();
+  if (d) d.markdown(md);
+  else note(`Markdown: ${md.split("\n")[0].slice(0, 80)}`);
+}
+
+/** True when the notebook should do its quick smoke run (GAN_QUICK=1, set by `--quick`). */
+export function isQuick(): boolean {
+  return /^(1|true|yes|on)$/i.test((process.env.GAN_QUICK ?? "").trim());
+}
+
+/** True when running inside a tslab kernel (so the show* helpers display inline). */
+export function inNotebook(): boolean {
+  return tslabDisplay() !== null;
+}
