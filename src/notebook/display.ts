@@ -15,6 +15,10 @@
  * `import * as tf from "@tensorflow/tfjs"`, can be imported normally.
  */
 
+import type { Figure } from "../viz/charts";
+import { saveHtml } from "../viz/charts";
+import { figureSvg } from "../viz/svg";
+
 /** The part of tslab's display API used here (`require("tslab").display`). */
 interface TslabDisplay {
   png(b: Uint8Array): void;
@@ -71,4 +75,34 @@ export function isQuick(): boolean {
 /** True when running inside a tslab kernel (so the show* helpers display inline). */
 export function inNotebook(): boolean {
   return tslabDisplay() !== null;
+}
+
+/** The part of tslab's display API for other MIME types. */
+interface TslabRaw {
+  raw(contentType: string, b: string | Uint8Array): void;
+}
+
+let plotlyShown = false;
+
+/**
+ * Show a chart: always as a static SVG picture (readable wherever the notebook is opened, even
+ * where no script runs), and with GAN_PLOTLY_INLINE=1 also as an interactive plotly chart (the
+ * first one carries plotly.js itself, about 4.6 MB). `save` writes the interactive chart as a
+ * standalone offline HTML file too.
+ */
+export function showFigure(fig: Figure, opts: { save?: string; title?: string } = {}): void {
+  const d = tslabDisplay() as (TslabDisplay & Partial<TslabRaw>) | null;
+  const svg = figureSvg(fig);
+  if (d?.raw) d.raw("image/svg+xml", svg);
+  else note(`chart "${String((fig.layout.title as { text?: string })?.text ?? "")}"`);
+  if (opts.save) {
+    saveHtml(opts.save, opts.title ?? String((fig.layout.title as { text?: string })?.text ?? "chart"), [fig]);
+    console.log(`interactive chart: ${opts.save}`);
+  }
+  if (d && /^(1|true|yes)$/i.test(process.env.GAN_PLOTLY_INLINE ?? "")) {
+    const id = `plot${Math.random().toString(36).slice(2)}`;
+    const lib = plotlyShown ? "" : `<script>${require("fs").readFileSync(require.resolve("plotly.js-dist-min"), "utf8")}</script>`;
+    plotlyShown = true;
+    d.html(`${lib}<div id="${id}" style="height:420px"></div><script>Plotly.newPlot("${id}", ${JSON.stringify(fig.data)}, ${JSON.stringify(fig.layout)});</script>`);
+  }
 }

@@ -81,7 +81,9 @@ export class Trainer {
       for (const [k, v] of Object.entries(out.logs ?? {})) kept[k] = tf.keep(v);
       return out.loss;
     }, vars);
-    const logs: Record<string, number> = { [`${player.name}_loss`]: value.dataSync()[0] };
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
+    const logs: Record<string, number> = { [`${player.name}_loss`]: value.dataSync()[0], [`${player.name}_grad_norm`]: norm.dataSync()[0] };
+    norm.dispose();
     for (const [k, v] of Object.entries(kept)) logs[k] = v.dataSync()[0];
     tf.dispose([value, ...Object.values(kept)]);
     return { grads, logs };

@@ -1,0 +1,88 @@
+/**
+ * The original GAN paper's points, as runnable experiments (used by notebooks/gan.ipynb).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Dataset, ShuffledBatches } from "../data/dataset";
+import { Mixture } from "../data/mixtures";
+import { Gan, GanConfig, GeneratorLoss } from "../models/gan";
+import { modeCoverage } from "../metrics/mode-coverage";
+import { evaluateEvery, Snapshot, snapshotEvery } from "../train/callbacks";
+import { StepRecord, Trainer } from "../train/trainer";
+
+/**
+ * d/dx log(1 - x) and d/dx log(x) on (0, 1), by autodiff: where D(G(z)) is near 0 (early in
+ * training, D easily rejects G's samples) the saturating objective's gradient is about -1 while
+ * the non-saturating one's 1/x is large.
+ */
+export function saturationCurves(points = 199): { x: number[]; saturating: number[]; nonSaturating: number[] } {
+  return tf.tidy(() => {
+    const x = tf.linspace(0.005, 0.995, points);
+    const sat = tf.grad((t: tf.Tensor) => tf.sum(tf.log(tf.sub(1, t))))(x);
+    const non = tf.grad((t: tf.Tensor) => tf.sum(tf.log(t)))(x);
+    return { x: Array.from(x.dataSync()), saturating: Array.from(sat.dataSync()), nonSaturating: Array.from(non.dataSync()) };
+  });
+}
+
+export interface LossRun {
+  loss: GeneratorLoss;
+  seed: number;
+  history: StepRecord[];
+  snapshots: Snapshot[];
+}
+
+export interface CompareOptions {
+  steps: number;
+  batchSize: number;
+  seeds: number[];
+  /** Evaluate (and snapshot) every this many steps. */
+  every: number;
+  /** For the 2-D mixtures: count covered modes and high-quality samples at each evaluation. */
+  mixture?: Mixture;
+  /** Generated points per evaluation on mixtures (the protocol uses 2,500). */
+  evalSamples?: number;
+  /** Samples kept per snapshot. */
+  snapshotCount?: number;
+  gan?: Partial<GanConfig>;
+  progress?: boolean;
+}
+
+/** Train the same GAN with the saturating and the non-saturating generator loss, for each seed. */
+export async function compareGeneratorLosses(data: Dataset, o: CompareOptions): Promise<LossRun[]> {
+  const runs: LossRun[] = [];
+  const points = data.shape.length === 1;
+  for (const seed of o.seeds) {
+    for (const loss of ["saturating", "non-saturating"] as GeneratorLoss[]) {
+      const model = new Gan({
+        dataDim: data.shape.reduce((a, b) => a * b, 1),
+        sampleShape: data.shape,
+        output: points ? "linear" : "tanh",
+        prior: points ? "normal" : "uniform",
+        hidden: points ? [128, 128] : [256, 256],
+        latentDim: points ? 16 : 100,
+        ...o.gan,
+        generatorLoss: loss,
+        seed,
+      });
+      const trainer = new Trainer(model);
+      const snapshots: Snapshot[] = [];
+      const last = o.steps - 1;
+      const callbacks = [snapshotEvery(o.every, o.snapshotCount ?? (points ? 500 : 16), 999, snapshots, last)];
+      if (o.mixture) {
+        const mixture = o.mixture;
+        callbacks.push(
+          evaluateEvery(o.every, (t) => {
+            const x = t.model.generate(o.evalSamples ?? 2500, 4242);
+            const cov = modeCoverage(x.dataSync(), mixture);
+            x.dispose();
+            return { modes: cov.modes, high_quality: cov.highQuality };
+          }, last),
+        );
+      }
+      const history = await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps, batchSize: o.batchSize, seed, callbacks, progress: o.progress });
+      runs.push({ loss, seed, history, snapshots });
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,32 @@
+/**
+ * gan-repro's public entry point: what notebooks and user code import.
+ *
+ * In a tslab notebook (which cannot `import` TypeScript files outside the notebook's folder):
+ *   require("tsx/cjs");
+ *   const kit = require("../src/index.ts");
+ */
+export { initBackend, BACKEND_NAMES, currentBackend } from "./backend/select";
+export { UserError } from "./errors";
+
+export { Dataset, ShuffledBatches, subset, gather, exampleCount } from "./data/dataset";
+export { loadData, DATA_NAMES, mnistDir } from "./data/registry";
+export { syntheticDigits } from "./data/synthetic-digits";
+export { ring8, grid25, sampleMixture, Mixture } from "./data/mixtures";
+export { loadIdxImages, sharedMnistDir } from "./data/idx";
+
+export { Gan, GanConfig, discriminatorLoss, generatorLoss, valueFunction, sampleLatent } from "./models/gan";
+export { Dcgan, DcganConfig } from "./models/dcgan";
+export { Began, BeganConfig, BEGAN_DEFAULTS, IMPROVED_BEGAN, updateK, mGlobal } from "./models/began";
+export { MODELS, modelEntry } from "./models/registry";
+
+export { Trainer, StepRecord, TrainCallbacks } from "./train/trainer";
+export { evaluateEvery, snapshotEvery, checkpointEvery, disposeSnapshots, Snapshot } from "./train/callbacks";
+export { historyFrame, saveHistoryCsv, dfd } from "./train/history";
+export { saveCheckpoint, loadCheckpoint, readCheckpoint } from "./train/checkpoint";
+
+export { modeCoverage } from "./metrics/mode-coverage";
+
+export { gridPng, saveGrid } from "./viz/image-grid";
+export { lineChart, smooth, saveHtml, figuresHtml, Figure } from "./viz/charts";
+export { figureSvg } from "./viz/svg";
+export { showPng, showHtml, showMarkdown, showFigure, isQuick, inNotebook } from "./notebook/display";
