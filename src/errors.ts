@@ -9,3 +9,11 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/** A loss or weight became NaN or infinite: training cannot go on from here. */
+export class DivergenceError extends UserError {
+  constructor(readonly step: number, readonly what: string, readonly value: number, hint: string) {
+    super(`training diverged at step ${step + 1}: ${what} is ${value}. ${hint}`);
+    this.name = "DivergenceError";
+  }
+}

@@ -8,7 +8,7 @@
 export { initBackend, BACKEND_NAMES, currentBackend } from "./backend/select";
 export { UserError } from "./errors";
 
-export { Dataset, ShuffledBatches, subset, gather, exampleCount } from "./data/dataset";
+export { Dataset, ShuffledBatches, subset, split, gather, exampleCount, padImages } from "./data/dataset";
 export { loadData, DATA_NAMES, mnistDir } from "./data/registry";
 export { syntheticDigits } from "./data/synthetic-digits";
 export { ring8, grid25, sampleMixture, Mixture } from "./data/mixtures";

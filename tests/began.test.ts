@@ -74,6 +74,6 @@ test("a tiny BEGAN and improved BEGAN train: simultaneous updates, k_t follows i
 });
 
 test("bad BEGAN settings are rejected, all at once", () => {
-  assert.throws(() => new Began({ gamma: 1.5, k0: 2 }), (e: Error) => e instanceof UserError && /gamma/.test(e.message) && /k_0/.test(e.message));
+  assert.throws(() => new Began({ gamma: 1.5, k0: 2 }), (e: Error) => e instanceof UserError && /"gamma"/.test(e.message) && /"k0"/.test(e.message));
   assert.throws(() => new Began({ imageSize: 48 }), UserError);
 });

@@ -32,6 +32,10 @@ export interface BenchResult {
   imagesPerSec: number;
   gflopPerStep: number;
   gflopPerSec: number;
+  /** Resident memory after the timed steps, and tensors alive (flat across steps when nothing leaks). */
+  rssMB: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
   /** Slowest kernels of one step, from tf.profile. */
   topKernels: { name: string; ms: number; calls: number }[];
 }
@@ -69,9 +73,12 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
     byKernel.set(k.name, e);
   }
   const topKernels = [...byKernel.entries()].map(([n, v]) => ({ name: n, ...v })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  const tensorsBefore = tf.memory().numTensors;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) runStep(warmup + 1 + i);
   const ms = (performance.now() - t0) / steps;
+  const tensorsAfter = tf.memory().numTensors;
+  const rssMB = process.memoryUsage().rss / 2 ** 20;
   const flops = model.flopsPerStep(batchSize);
   trainer.dispose();
   model.dispose();
@@ -84,6 +91,9 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
     imagesPerSec: (batchSize * 1000) / ms,
     gflopPerStep: flops / 1e9,
     gflopPerSec: flops / 1e6 / ms,
+    rssMB,
+    tensorsBefore,
+    tensorsAfter,
     topKernels,
   };
 }
@@ -110,6 +120,7 @@ runMain(async () => {
       `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
         `${r.msPerStep.toFixed(1).padStart(7)} ms/step  ${r.gflopPerStep.toFixed(2)} GFLOP/step  ${r.gflopPerSec.toFixed(1)} GFLOP/s`,
     );
+    console.log(`         memory: RSS ${r.rssMB.toFixed(0)} MB, tensors ${r.tensorsBefore} before and ${r.tensorsAfter} after the timed steps`);
     console.log(`         top kernels: ${r.topKernels.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls})`).join(", ")}`);
   }
   let kernels: KernelSpeed[] | undefined;

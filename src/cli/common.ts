@@ -48,7 +48,7 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
 /** Run a CLI main: user errors become one line on stderr and exit code 2. */
 export function runMain(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err) => {
       if (err instanceof UserError) {
         console.error(`error: ${err.message}`);

@@ -19,13 +19,16 @@ runMain(async () => {
     { steps: { type: "string" }, "batch-size": { type: "string" }, seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" } },
     USAGE,
   );
+  const steps = intOption("steps", values.steps, 200);
+  const out = values.out ?? "out/demo";
   await trainAndReport({
     model: "dcgan",
     data: "synthetic-digits",
-    steps: intOption("steps", values.steps, 200),
+    steps,
     batchSize: intOption("batch-size", values["batch-size"], 64),
     seed: intOption("seed", values.seed, 0, 0),
-    out: values.out ?? "out/demo",
+    out,
     backend: values.backend,
+    resumeCommand: `npm run train -- --model dcgan --data synthetic-digits --out ${out} --steps ${steps}`,
   });
 });

@@ -1,4 +1,5 @@
 /** Train a model on a dataset and write what a user looks at: samples, loss chart, CSV log. */
+import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/select";
@@ -7,6 +8,9 @@ import { loadData } from "../data/registry";
 import { modelEntry } from "../models/registry";
 import { saveHistoryCsv } from "../train/history";
 import { Trainer } from "../train/trainer";
+import { checkpointEvery } from "../train/callbacks";
+import { readCheckpoint } from "../train/checkpoint";
+import { DivergenceError, UserError } from "../errors";
 import { Figure, lineChart, saveHtml, smooth } from "../viz/charts";
 import { saveGrid } from "../viz/image-grid";
 
@@ -18,6 +22,12 @@ export interface ReportOptions {
   seed: number;
   out?: string;
   backend?: string;
+  /** Save a checkpoint every this many steps (and at the end); 0: only at the end. */
+  checkpointEvery?: number;
+  /** Continue from the checkpoint in the output folder; `steps` is then the total to reach. */
+  resume?: boolean;
+  /** The command to print in the "resume with" hint. */
+  resumeCommand?: string;
 }
 
 export async function trainAndReport(o: ReportOptions): Promise<void> {
@@ -27,10 +37,40 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const out = path.resolve(o.out ?? `out/${o.model}-${data.name}`);
   const model = entry.create(data, o.seed);
   const trainer = new Trainer(model);
+  const ckpt = path.join(out, "latest.ckpt");
+  let start = 0;
+  let seed = o.seed;
+  if (o.resume) {
+    if (!fs.existsSync(ckpt)) throw new UserError(`nothing to resume: no checkpoint at ${ckpt}`);
+    const header = await trainer.load(ckpt);
+    start = header.step;
+    seed = header.seed;
+    console.log(`resuming ${o.model} from ${ckpt} at step ${start} (seed ${seed})`);
+    if (start >= o.steps) throw new UserError(`the checkpoint is already at step ${start} of ${o.steps}: raise --steps to train further`);
+  }
   const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
-  console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps} steps of ${o.batchSize}`);
-  const history = await trainer.run(new ShuffledBatches(data, o.seed), { steps: o.steps, batchSize: o.batchSize, seed: o.seed });
-
+  console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps - start} steps of ${o.batchSize}`);
+  const every = o.checkpointEvery ?? 100;
+  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data })];
+  try {
+    await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });
+  } catch (err) {
+    if (err instanceof DivergenceError) {
+      const last = fs.existsSync(ckpt) ? `the last good checkpoint is ${ckpt} (step ${readCheckpoint(ckpt).header.step})` : "no checkpoint was saved before it";
+      throw new UserError(`${err.message} Kept ${last}.`);
+    }
+    throw err;
+  }
+  const history = trainer.history;
+  if (trainer.interrupted) {
+    const step = history[history.length - 1].step + 1;
+    console.log(`interrupted at step ${step}: checkpoint saved to ${ckpt}`);
+    console.log(`resume with: ${o.resumeCommand ?? "npm run train -- ..."} --resume`);
+    trainer.dispose();
+    model.dispose();
+    process.exitCode = 130;
+    return;
+  }
   const written: string[] = [];
   const x = history.map((r) => r.step);
   const w = Math.max(1, Math.round(o.steps / 50));
@@ -59,8 +99,9 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   samples.dispose();
   written.push(saveHtml(path.join(out, "losses.html"), `${o.model} on ${data.name}`, figures));
   written.push(saveHistoryCsv(path.join(out, "log.csv"), history));
+  written.push(ckpt);
   const secs = history[history.length - 1].time;
-  console.log(`done in ${secs.toFixed(0)} s (${((o.steps * o.batchSize) / secs).toFixed(0)} examples/s)`);
+  console.log(`done in ${secs.toFixed(0)} s (${(((o.steps - start) * o.batchSize) / secs).toFixed(0)} examples/s)`);
   for (const f of written) console.log(`wrote ${f}`);
   trainer.dispose();
   model.dispose();

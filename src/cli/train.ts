@@ -14,7 +14,9 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --steps       training steps (default 1000)
   --batch-size  examples per step (default 64)
   --seed        random seed (default 0)
-  --out         output folder (default out/<model>-<data>)
+  --out         output folder (default out/<model>-<data>); holds latest.ckpt
+  --checkpoint-every  save a checkpoint every N steps and at the end (default 100)
+  --resume      continue from the output folder's latest.ckpt up to --steps in all
   --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
 
 runMain(async () => {
@@ -22,6 +24,7 @@ runMain(async () => {
     {
       model: { type: "string" }, data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" },
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
+      "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     },
     USAGE,
   );
@@ -33,5 +36,8 @@ runMain(async () => {
     seed: intOption("seed", values.seed, 0, 0),
     out: values.out,
     backend: values.backend,
+    checkpointEvery: intOption("checkpoint-every", values["checkpoint-every"], 100, 0),
+    resume: values.resume ?? false,
+    resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume").join(" ")}`,
   });
 });

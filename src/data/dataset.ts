@@ -80,3 +80,35 @@ export function subset(ds: Dataset, n: number, seed = 0): Dataset {
   tf.dispose([b.x, b.labels ?? []]);
   return out;
 }
+
+/** The first `n` examples and the rest, as two datasets (shuffle first with `subset` if needed). */
+export function split(ds: Dataset, n: number): [Dataset, Dataset] {
+  const total = exampleCount(ds);
+  if (n < 0 || n > total) throw new UserError(`cannot split ${ds.name} of ${total} examples at ${n}`);
+  const size = ds.shape.reduce((a, b) => a * b, 1);
+  const part = (from: number, to: number, tag: string): Dataset => ({
+    ...ds,
+    name: `${ds.name}[${tag}]`,
+    data: ds.data.subarray(from * size, to * size),
+    labels: ds.labels?.subarray(from, to),
+  });
+  return [part(0, n, `:${n}`), part(n, total, `${n}:`)];
+}
+
+/** Pad images [H, W, C] with `value` (default -1, the black background) to size x size, centred. */
+export function padImages(ds: Dataset, size: number, value = -1): Dataset {
+  if (ds.shape.length !== 3) throw new UserError(`${ds.name} holds no images to pad`);
+  const [h, w, c] = ds.shape;
+  if (size < h || size < w) throw new UserError(`cannot pad ${h}x${w} images to ${size}x${size}`);
+  const n = exampleCount(ds);
+  const top = Math.floor((size - h) / 2);
+  const left = Math.floor((size - w) / 2);
+  const out = new Float32Array(n * size * size * c).fill(value);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < h; y++) {
+      const src = ((i * h + y) * w) * c;
+      out.set(ds.data.subarray(src, src + w * c), ((i * size + y + top) * size + left) * c);
+    }
+  }
+  return { ...ds, name: `${ds.name}@${size}`, shape: [size, size, c], data: out };
+}

@@ -86,3 +86,26 @@ export async function compareGeneratorLosses(data: Dataset, o: CompareOptions): 
   }
   return runs;
 }
+
+/** Per generator loss: the mean, min and max over seeds of a logged value at each step it was logged. */
+export function summarize(runs: LossRun[], key: string): Record<GeneratorLoss, { step: number[]; mean: number[]; min: number[]; max: number[] }> {
+  const out = {} as Record<GeneratorLoss, { step: number[]; mean: number[]; min: number[]; max: number[] }>;
+  for (const loss of ["saturating", "non-saturating"] as GeneratorLoss[]) {
+    const mine = runs.filter((r) => r.loss === loss);
+    const steps = mine[0]?.history.filter((h) => key in h.values).map((h) => h.step) ?? [];
+    const at = (step: number) => mine.map((r) => r.history[step].values[key]);
+    out[loss] = {
+      step: steps.map((s) => s + 1),
+      mean: steps.map((s) => at(s).reduce((a, b) => a + b, 0) / mine.length),
+      min: steps.map((s) => Math.min(...at(s))),
+      max: steps.map((s) => Math.max(...at(s))),
+    };
+  }
+  return out;
+}
+
+/** Mean of a logged value over steps [from, to) and over all runs of one loss. */
+export function meanOver(runs: LossRun[], loss: GeneratorLoss, key: string, from: number, to: number): number {
+  const vals = runs.filter((r) => r.loss === loss).flatMap((r) => r.history.slice(from, to).map((h) => h.values[key]));
+  return vals.reduce((a, b) => a + b, 0) / vals.length;
+}

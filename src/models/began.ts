@@ -29,6 +29,7 @@ import { glorotUniform, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
 import { UserError } from "../errors";
+import { adamRule, checkConfig, rules } from "../train/config";
 
 export interface BeganConfig {
   imageSize: number;
@@ -188,17 +189,25 @@ export class Began implements GanModel {
   readonly D: BeganDiscriminator;
   readonly players: Player[];
   readonly updates = "simultaneous" as const;
+  readonly divergenceHint = "Lower the learning rate (e.g. 1e-3 -> 5e-4), or lambda_k; a gamma closer to 1 also steadies k_t.";
   /** k_t, the weight of the fake term in L_D. */
   k: number;
 
   constructor(config: Partial<BeganConfig> = {}, name = "began") {
-    const c = (this.config = { ...BEGAN_DEFAULTS, ...config });
-    const problems: string[] = [];
-    if (!(c.gamma > 0 && c.gamma <= 1)) problems.push(`gamma must be in (0, 1], got ${c.gamma}`);
-    if (!(c.k0 >= 0 && c.k0 <= 1)) problems.push(`k_0 must be in [0, 1], got ${c.k0}`);
-    if (!(c.lambdaK >= 0)) problems.push(`lambda_k must be >= 0, got ${c.lambdaK}`);
-    if (!(c.encoderRepeat >= 1 && c.decoderRepeat >= 1)) problems.push("repeat counts must be >= 1");
-    if (problems.length) throw new UserError(`bad BEGAN configuration: ${problems.join("; ")}`);
+    const c = (this.config = checkConfig("BEGAN", BEGAN_DEFAULTS, config, {
+      imageSize: rules.positiveInt,
+      channels: rules.positiveInt,
+      n: rules.positiveInt,
+      h: rules.positiveInt,
+      encoderRepeat: rules.positiveInt,
+      decoderRepeat: rules.positiveInt,
+      activation: rules.oneOf("elu", "leakyrelu"),
+      gamma: rules.inHalfOpen(0, 1),
+      lambdaK: rules.nonNegative,
+      k0: rules.inClosed(0, 1),
+      optimizer: adamRule,
+      seed: rules.nonNegativeInt,
+    }));
     stagesFor(c.imageSize);
     this.name = name;
     this.k = c.k0;

@@ -17,6 +17,7 @@ import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
 import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from "./gan";
 import { UserError } from "../errors";
+import { adamRule, checkConfig, rules } from "../train/config";
 
 export interface DcganConfig {
   imageSize: number;
@@ -143,13 +144,23 @@ export class DcganDiscriminator extends Module {
 
 export class Dcgan implements GanModel {
   readonly name = "dcgan";
+  readonly divergenceHint = "Lower the learning rate (e.g. 2e-4 -> 1e-4) or raise the batch size; keep beta1 at 0.5.";
   readonly config: DcganConfig;
   readonly G: DcganGenerator;
   readonly D: DcganDiscriminator;
   readonly players: Player[];
 
   constructor(config: Partial<DcganConfig> = {}) {
-    const c = (this.config = { ...DCGAN_DEFAULTS, ...config });
+    const c = (this.config = checkConfig("DCGAN", DCGAN_DEFAULTS, config, {
+      imageSize: rules.positiveInt,
+      channels: rules.positiveInt,
+      latentDim: rules.positiveInt,
+      ngf: rules.positiveInt,
+      ndf: rules.positiveInt,
+      generatorLoss: rules.oneOf("saturating", "non-saturating"),
+      optimizer: adamRule,
+      seed: rules.nonNegativeInt,
+    }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new DcganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
     this.players = [

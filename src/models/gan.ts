@@ -12,6 +12,7 @@ import { Dense, activate, Activation } from "../nn/layers";
 import { Module } from "../nn/module";
 import { subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
+import { adamRule, checkConfig, rules } from "../train/config";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
 
 export type GeneratorLoss = "saturating" | "non-saturating";
@@ -59,8 +60,8 @@ export class Mlp extends Module {
 export interface GanConfig {
   /** Data dimension: 2 for the mixtures, 784 for 28x28 images. */
   dataDim: number;
-  /** Shape of one sample (e.g. [28, 28, 1]) when the data are images; default [dataDim]. */
-  sampleShape?: number[];
+  /** Shape of one sample (e.g. [28, 28, 1]) when the data are images; [] means [dataDim]. */
+  sampleShape: number[];
   latentDim: number;
   hidden: number[];
   generatorLoss: GeneratorLoss;
@@ -74,6 +75,7 @@ export interface GanConfig {
 
 export const GAN_DEFAULTS: GanConfig = {
   dataDim: 784,
+  sampleShape: [],
   latentDim: 100,
   hidden: [256, 256],
   generatorLoss: "non-saturating",
@@ -95,7 +97,16 @@ export class Gan implements GanModel {
   readonly players: Player[];
 
   constructor(config: Partial<GanConfig> = {}) {
-    const c = (this.config = { ...GAN_DEFAULTS, ...config });
+    const c = (this.config = checkConfig("GAN", GAN_DEFAULTS, config, {
+      dataDim: rules.positiveInt,
+      latentDim: rules.positiveInt,
+      hidden: (v) => (Array.isArray(v) && v.every((n) => Number.isInteger(n) && n > 0) ? null : "must be a list of positive integers"),
+      generatorLoss: rules.oneOf("saturating", "non-saturating"),
+      output: rules.oneOf("tanh", "linear"),
+      prior: rules.oneOf("normal", "uniform"),
+      optimizer: adamRule,
+      seed: rules.nonNegativeInt,
+    }));
     this.G = new Mlp([c.latentDim, ...c.hidden, c.dataDim], "relu", c.output, subSeed(c.seed, "G"));
     this.D = new Mlp([c.dataDim, ...[...c.hidden].reverse(), 1], "leakyrelu", "linear", subSeed(c.seed, "D"));
     this.players = [
@@ -134,7 +145,7 @@ export class Gan implements GanModel {
   generate(n: number, seed: number): tf.Tensor {
     return tf.tidy(() => {
       const x = this.fake(n, seed);
-      return this.config.sampleShape ? x.reshape([n, ...this.config.sampleShape]) : x;
+      return this.config.sampleShape.length ? x.reshape([n, ...this.config.sampleShape]) : x;
     });
   }
 

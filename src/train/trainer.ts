@@ -4,10 +4,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as cliProgress from "cli-progress";
-import { UserError } from "../errors";
+import { DivergenceError, UserError } from "../errors";
 import { subSeed } from "../nn/init";
 import { Batch, GanModel, Player } from "./types";
-import { CheckpointHeader, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { CheckpointHeader, loadCheckpoint, modelVariables, saveCheckpoint } from "./checkpoint";
 
 export interface BatchSource {
   /** The batch for a step; the trainer disposes it after the step. Deterministic in `step`. */
@@ -39,11 +39,21 @@ export interface TrainOptions {
   callbacks?: TrainCallbacks[];
   /** Show a progress bar on stderr (default: yes, except under CI=true). */
   progress?: boolean;
+  /**
+   * On SIGINT/SIGTERM finish the current step, run the end callbacks (e.g. a checkpoint) and
+   * return with `trainer.interrupted` set, instead of dying mid-step.
+   */
+  stopOnSignals?: boolean;
 }
+
+const DEFAULT_HINT = "Lower the learning rate (e.g. halve it), or check the data for NaN values.";
 
 export class Trainer {
   readonly optimizers = new Map<string, tf.Optimizer>();
   readonly history: StepRecord[] = [];
+  /** The last run stopped early on SIGINT/SIGTERM. */
+  interrupted = false;
+  private stopRequested = false;
 
   constructor(readonly model: GanModel) {
     for (const p of model.players) {
@@ -98,30 +108,65 @@ export class Trainer {
     const progress = showProgress ? new Progress(opts.steps, start) : null;
     const t0 = performance.now();
     let lastT = t0;
-    for (let step = start; step < start + opts.steps; step++) {
-      const batch = data.batch(step, opts.batchSize);
-      const values = this.step(batch, step, seed);
-      tf.dispose([batch.x, batch.labels ?? []]);
-      const now = performance.now();
-      const rec: StepRecord = {
-        step,
-        time: (now - t0) / 1000,
-        imagesPerSec: (opts.batchSize * 1000) / (now - lastT),
-        values,
-      };
-      lastT = now;
-      this.history.push(rec);
-      for (const cb of opts.callbacks ?? []) await cb.onStep?.(rec, this);
-      progress?.update(rec);
-      await new Promise((resolve) => setImmediate(resolve));
+    this.interrupted = false;
+    this.stopRequested = false;
+    const onSignal = () => {
+      this.stopRequested = true;
+    };
+    if (opts.stopOnSignals) {
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
     }
-    progress?.done();
+    try {
+      for (let step = start; step < start + opts.steps; step++) {
+        const batch = data.batch(step, opts.batchSize);
+        let values: Record<string, number>;
+        try {
+          values = this.step(batch, step, seed);
+        } finally {
+          tf.dispose([batch.x, batch.labels ?? []]);
+        }
+        const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
+        if (bad) throw new DivergenceError(step, bad[0], bad[1], this.model.divergenceHint ?? DEFAULT_HINT);
+        const now = performance.now();
+        const rec: StepRecord = {
+          step,
+          time: (now - t0) / 1000,
+          imagesPerSec: (opts.batchSize * 1000) / (now - lastT),
+          values,
+        };
+        lastT = now;
+        this.history.push(rec);
+        for (const cb of opts.callbacks ?? []) await cb.onStep?.(rec, this);
+        progress?.update(rec);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopRequested) {
+          this.interrupted = true;
+          break;
+        }
+      }
+    } finally {
+      progress?.done();
+      if (opts.stopOnSignals) {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    }
     for (const cb of opts.callbacks ?? []) await cb.onEnd?.(this.history, this);
     return this.history;
   }
 
+  /** Throw a DivergenceError if any model variable holds a NaN or an infinity. */
+  checkWeights(step: number): void {
+    for (const [name, v] of modelVariables(this.model)) {
+      const ok = tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0]);
+      if (!ok) throw new DivergenceError(step, `weight ${name}`, NaN, this.model.divergenceHint ?? DEFAULT_HINT);
+    }
+  }
+
   /** Save everything needed to continue after `step` completed steps. */
   async save(file: string, step: number, seed: number, info: Record<string, unknown> = {}): Promise<void> {
+    this.checkWeights(step - 1); // never replace a good checkpoint with a diverged one
     await saveCheckpoint(file, this.model, { step, seed, history: this.history, optimizers: this.optimizers, info });
   }
 

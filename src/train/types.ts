@@ -60,6 +60,8 @@ export interface GanModel {
    * with the step's logs; returns extra values to log (e.g. k_t, M_global).
    */
   afterStep?(logs: Record<string, number>): Record<string, number> | void;
+  /** What to change when training diverges (shown in the error). */
+  divergenceHint?: string;
   /** State outside variables to checkpoint (e.g. BEGAN's k_t), JSON-serialisable. */
   state?(): Record<string, unknown>;
   loadState?(state: Record<string, unknown>): void;

@@ -62,6 +62,10 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
+  if (!categorical && series.some((s) => s.mode.includes("markers"))) {
+    const px = (x1 - x0) * 0.03;
+    [x0, x1] = [x0 - px, x1 + px];
+  }
   if (y1 === y0) [y0, y1] = [y0 - 1, y1 + 1];
   const pad = (y1 - y0) * 0.05;
   y0 -= series.some((s) => s.type === "bar") && y0 === 0 ? 0 : pad;
