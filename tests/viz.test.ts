@@ -21,6 +21,25 @@ test("a grid PNG has the expected size and pixel values", async () => {
   imgs.dispose();
 });
 
+test("row labels widen the grid and are drawn left of each row", async () => {
+  await useWasm();
+  const imgs = tf.fill([4, 8, 8, 1], -1) as tf.Tensor4D;
+  const plain = PNG.sync.read(gridPng(imgs, { columns: 2, cellSize: 8, gap: 1 }));
+  const labelled = PNG.sync.read(gridPng(imgs, { columns: 2, cellSize: 8, gap: 1, rowLabels: ["3", "7"] }));
+  assert.ok(labelled.width > plain.width);
+  assert.equal(labelled.height, plain.height);
+  const lit = (png: PNG, x0: number, x1: number, y0: number, y1: number) => {
+    let n = 0;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (png.data[(y * png.width + x) * 4] > 200) n++;
+    return n;
+  };
+  const labelW = labelled.width - plain.width;
+  assert.ok(lit(labelled, 0, labelW, 0, 9) > 5, "a glyph in the first row's label area");
+  assert.ok(lit(labelled, 0, labelW, 9, 18) > 5, "a glyph in the second row's label area");
+  assert.equal(lit(labelled, labelW, labelled.width, 0, labelled.height), 0, "images untouched (all black)");
+  imgs.dispose();
+});
+
 test("charts: moving average and self-contained HTML", () => {
   assert.deepEqual(smooth([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5]);
   assert.deepEqual(smooth([1, 2], 1), [1, 2]);

@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { PNG } from "pngjs";
+import { drawText, GLYPH_H, textWidth } from "./font";
 
 export interface GridOptions {
   /** Images per row (default: ceil(sqrt(n))). */
@@ -15,6 +16,8 @@ export interface GridOptions {
   gap?: number;
   /** Value range of the images (default [-1, 1]). */
   range?: [number, number];
+  /** A label drawn left of each row (e.g. the class of the row). */
+  rowLabels?: string[];
 }
 
 /** Encode images [n, h, w, c] (c = 1 or 3) as one PNG grid. */
@@ -27,7 +30,9 @@ export function gridPng(images: tf.Tensor4D, opts: GridOptions = {}): Buffer {
   const scale = cell / h;
   const gap = opts.gap ?? 2;
   const [lo, hi] = opts.range ?? [-1, 1];
-  const W = cols * (Math.round(w * scale) + gap) + gap;
+  const labelScale = cell >= 40 ? 2 : 1;
+  const labelW = opts.rowLabels?.length ? Math.max(...opts.rowLabels.map((l) => textWidth(l, labelScale))) + 2 * gap + 4 : 0;
+  const W = labelW + cols * (Math.round(w * scale) + gap) + gap;
   const H = rows * (cell + gap) + gap;
   const png = new PNG({ width: W, height: H });
   png.data.fill(40);
@@ -35,7 +40,7 @@ export function gridPng(images: tf.Tensor4D, opts: GridOptions = {}): Buffer {
   const px = images.dataSync();
   const cw = Math.round(w * scale);
   for (let k = 0; k < n; k++) {
-    const ox = gap + (k % cols) * (cw + gap);
+    const ox = labelW + gap + (k % cols) * (cw + gap);
     const oy = gap + Math.floor(k / cols) * (cell + gap);
     for (let y = 0; y < cell; y++) {
       const sy = Math.min(h - 1, Math.floor(y / scale));
@@ -49,6 +54,11 @@ export function gridPng(images: tf.Tensor4D, opts: GridOptions = {}): Buffer {
       }
     }
   }
+  opts.rowLabels?.forEach((label, r) => {
+    if (r >= rows) return;
+    const y = gap + r * (cell + gap) + Math.floor((cell - GLYPH_H * labelScale) / 2);
+    drawText(png.data, W, H, label, gap + 2, y, labelScale);
+  });
   return PNG.sync.write(png);
 }
 
