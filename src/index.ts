@@ -29,7 +29,7 @@ export { modeCoverage } from "./metrics/mode-coverage";
 export { gridPng, saveGrid } from "./viz/image-grid";
 export { lineChart, smooth, saveHtml, figuresHtml, Figure } from "./viz/charts";
 export { figureSvg } from "./viz/svg";
-export { showPng, showHtml, showMarkdown, showFigure, isQuick, inNotebook } from "./notebook/display";
+export { showPng, showHtml, showMarkdown, showFigure, showTable, markdownTable, isQuick, inNotebook } from "./notebook/display";
 export { swd } from "./metrics/swd";
 export { msSsim, msSsimDiversity, msSsimDiversityDetail } from "./metrics/ms-ssim";
 export { METRICS, METRIC_NAMES, computeMetric, metricEntry } from "./metrics/registry";

@@ -60,3 +60,12 @@ test("the training log becomes a danfojs table with CSV export", async () => {
   const csv = dfd().toCSV(df) as string;
   assert.equal(csv.trim().split("\n")[0], "step,time_s,images_per_s,D_loss,G_loss");
 });
+
+test("result tables become complete Markdown tables", async () => {
+  const { markdownTable } = await import("../src/notebook/display");
+  const rows = Array.from({ length: 12 }, (_, i) => ({ step: i + 1, "a|b": i * 2 }));
+  const md = markdownTable(rows).split("\n");
+  assert.equal(md.length, 2 + 12, "header, rule and every row (danfojs prints only 10)");
+  assert.equal(md[0], "| step | a\\|b |");
+  assert.equal(md[13], "| 12 | 22 |");
+});

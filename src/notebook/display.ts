@@ -106,3 +106,29 @@ export function showFigure(fig: Figure, opts: { save?: string; title?: string } 
     d.html(`${lib}<div id="${id}" style="height:420px"></div><script>Plotly.newPlot("${id}", ${JSON.stringify(fig.data)}, ${JSON.stringify(fig.layout)});</script>`);
   }
 }
+
+/** A table as Markdown: every row (danfojs's own print shows at most 10). */
+export function markdownTable(rows: Record<string, unknown>[]): string {
+  if (!rows.length) return "(no rows)";
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => String(v ?? "").replace(/\|/g, "\\|");
+  return [`| ${cols.map(cell).join(" | ")} |`, `| ${cols.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`)].join("\n");
+}
+
+/**
+ * Show a result table (a danfojs DataFrame or an array of records) in full, as Markdown in a
+ * notebook and as aligned text elsewhere.
+ */
+export function showTable(table: Record<string, unknown>[] | { columns: string[]; values: unknown[][] }): void {
+  const rows = Array.isArray(table)
+    ? table
+    : table.values.map((v) => Object.fromEntries(table.columns.map((c, i) => [c, (v as unknown[])[i]])));
+  if (tslabDisplay()) {
+    showMarkdown(markdownTable(rows));
+    return;
+  }
+  const cols = rows.length ? Object.keys(rows[0]) : [];
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
+  console.log(cols.map((c, i) => c.padEnd(width[i])).join("  "));
+  for (const r of rows) console.log(cols.map((c, i) => String(r[c] ?? "").padEnd(width[i])).join("  "));
+}
