@@ -77,3 +77,19 @@ test("bad BEGAN settings are rejected, all at once", () => {
   assert.throws(() => new Began({ gamma: 1.5, k0: 2 }), (e: Error) => e instanceof UserError && /"gamma"/.test(e.message) && /"k0"/.test(e.message));
   assert.throws(() => new Began({ imageSize: 48 }), UserError);
 });
+
+test("the improved model's Table 2 counts: the closest architectures the notebook reports", () => {
+  // Counted with Keras's rules (weights + biases), as Table 2 is.
+  const conv = (i: number, o: number, k = 3, bias = true) => k * k * i * o + (bias ? o : 0);
+  const dense = (i: number, o: number) => i * o + o;
+  // Encoder: 3 blocks of two 3x3 convolutions, 64 -> 128 -> 192 filters, stride-2 downsampling
+  // 64 -> 16, then Dense(16*16*192 -> 32).
+  const encoder = (bias: boolean) =>
+    conv(3, 64) + conv(64, 128, 3, bias) + conv(128, 128, 3, bias) + conv(128, 192, 3, bias) + 2 * conv(192, 192, 3, bias) + dense(16 * 16 * 192, 32);
+  assert.equal(encoder(true), 2_681_440, "with biases: 832 more than Table 2");
+  assert.equal(encoder(false), 2_680_608, "Table 2's number exactly, only without the convolutions' biases");
+  // Generator = decoder: Dense(32 -> 8*8*128), 2 blocks of two 3x3 convolutions at 128 filters, 3x3 to RGB.
+  const generator = dense(32, 8 * 8 * 128) + 4 * conv(128, 128) + conv(128, 3);
+  assert.equal(generator, 864_131, "832 fewer than Table 2");
+  assert.equal(encoder(true) + generator, 2_680_608 + 864_963, "the two misses cancel: same sum as Table 2");
+});
