@@ -33,3 +33,8 @@ export { showPng, showHtml, showMarkdown, showFigure, showTable, markdownTable, 
 export { swd } from "./metrics/swd";
 export { msSsim, msSsimDiversity, msSsimDiversityDetail } from "./metrics/ms-ssim";
 export { METRICS, METRIC_NAMES, computeMetric, metricEntry } from "./metrics/registry";
+export { Tgan, LatentGan, LatentGanConfig, TGAN_DEFAULTS, tganFor, latentGanShape, MixtureLatent, Codewords, drawMixtureNoise, chiSquareSample, classificationLoss, crossEntropy, cycleClasses } from "./models/tgan";
+export { Deligan, DELIGAN_DEFAULTS, deliganFor } from "./models/deligan";
+export { Acgan, ACGAN_DEFAULTS, acganFor } from "./models/acgan";
+export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, inceptionMetric, ProbInput, Score, ModifiedScore } from "./metrics/inception-score";
+export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";

@@ -6,6 +6,7 @@ import { UserError } from "../errors";
 import { ImageInput, PixelRange } from "./images";
 import { msSsimDiversityDetail } from "./ms-ssim";
 import { swd } from "./swd";
+import { inceptionMetric } from "./inception-score";
 
 export interface MetricInputs {
   /** The images to score (e.g. generator samples). */
@@ -54,6 +55,16 @@ export const METRICS: Record<string, MetricEntry> = {
       const r = msSsimDiversityDetail(fake, { ...options, range, seed });
       return { metric: "ms-ssim", value: r.mean, details: { stderr: r.stderr, pairs: r.pairs, clamped: r.clamped } };
     },
+  },
+  "inception-score": {
+    summary: "inception score under options.classifier (t-GAN paper); higher is better",
+    needsReal: false,
+    compute: (i) => inceptionMetric("inception-score", i),
+  },
+  "modified-inception-score": {
+    summary: "modified (intra-class) inception score under options.classifier; higher is more diverse",
+    needsReal: false,
+    compute: (i) => inceptionMetric("modified-inception-score", i),
   },
 };
 

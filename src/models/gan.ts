@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dense, activate, Activation } from "../nn/layers";
 import { Module } from "../nn/module";
-import { subSeed } from "../nn/init";
+import { subSeed, tfSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, rules } from "../train/config";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
@@ -86,7 +86,7 @@ export const GAN_DEFAULTS: GanConfig = {
 };
 
 export function sampleLatent(n: number, dim: number, prior: "normal" | "uniform", seed: number): tf.Tensor2D {
-  return prior === "normal" ? tf.randomNormal([n, dim], 0, 1, "float32", seed) : tf.randomUniform([n, dim], -1, 1, "float32", seed);
+  return prior === "normal" ? tf.randomNormal([n, dim], 0, 1, "float32", tfSeed(seed)) : tf.randomUniform([n, dim], -1, 1, "float32", seed);
 }
 
 export class Gan implements GanModel {

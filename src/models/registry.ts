@@ -4,6 +4,9 @@ import { Dataset } from "../data/dataset";
 import { GanModel } from "../train/types";
 import { Dcgan } from "./dcgan";
 import { Began, IMPROVED_BEGAN } from "./began";
+import { tganFor } from "./tgan";
+import { deliganFor } from "./deligan";
+import { acganFor } from "./acgan";
 import { Gan } from "./gan";
 
 export interface ModelEntry {
@@ -60,6 +63,10 @@ MODELS["began-improved"] = {
   },
   benchShape: [32, 32, 3],
 };
+
+MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1] };
+MODELS.deligan = { summary: "DeLiGAN (Gurumurthy 2017): learned mixture-of-Gaussians latent, DCGAN networks", create: deliganFor, benchShape: [28, 28, 1] };
+MODELS.acgan = { summary: "ACGAN (Odena 2017): one-hot class input to G, auxiliary classifier head on D", create: acganFor, benchShape: [28, 28, 1] };
 
 export function modelEntry(name: string): ModelEntry {
   const entry = MODELS[name];
