@@ -38,3 +38,4 @@ export { Deligan, DELIGAN_DEFAULTS, deliganFor } from "./models/deligan";
 export { Acgan, ACGAN_DEFAULTS, acganFor } from "./models/acgan";
 export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, inceptionMetric, ProbInput, Score, ModifiedScore } from "./metrics/inception-score";
 export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";
+export { Pggan, PgganConfig, trainProgressive, pgganPhases } from "./models/pggan";

@@ -7,6 +7,7 @@ import { Began, IMPROVED_BEGAN } from "./began";
 import { tganFor } from "./tgan";
 import { deliganFor } from "./deligan";
 import { acganFor } from "./acgan";
+import { Pggan } from "./pggan";
 import { Gan } from "./gan";
 
 export interface ModelEntry {
@@ -67,6 +68,24 @@ MODELS["began-improved"] = {
 MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1] };
 MODELS.deligan = { summary: "DeLiGAN (Gurumurthy 2017): learned mixture-of-Gaussians latent, DCGAN networks", create: deliganFor, benchShape: [28, 28, 1] };
 MODELS.acgan = { summary: "ACGAN (Odena 2017): one-hot class input to G, auxiliary classifier head on D", create: acganFor, benchShape: [28, 28, 1] };
+
+MODELS.pggan = {
+  summary: "PGGAN (Karras 2017): progressive growing from 4x4, PixelNorm, equalized lr, minibatch stddev, WGAN-GP",
+  create: (data, seed) => {
+    imagesOnly("pggan", data);
+    return new Pggan({ imageSize: data.shape[0], channels: data.shape[2], seed });
+  },
+  benchShape: [32, 32, 3],
+};
+
+MODELS["pggan-full"] = {
+  summary: "PGGAN's final network trained at full resolution from the start (no growing)",
+  create: (data, seed) => {
+    imagesOnly("pggan-full", data);
+    return new Pggan({ imageSize: data.shape[0], channels: data.shape[2], nonProgressive: true, seed });
+  },
+  benchShape: [32, 32, 3],
+};
 
 export function modelEntry(name: string): ModelEntry {
   const entry = MODELS[name];

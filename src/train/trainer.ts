@@ -56,7 +56,12 @@ export class Trainer {
   private stopRequested = false;
 
   constructor(readonly model: GanModel) {
-    for (const p of model.players) {
+    this.freshOptimizers();
+  }
+
+  private freshOptimizers(): void {
+    for (const p of this.model.players) {
+      this.optimizers.get(p.name)?.dispose();
       const o = p.optimizer;
       this.optimizers.set(p.name, tf.train.adam(o.lr, o.beta1, o.beta2, o.epsilon));
     }
@@ -64,6 +69,10 @@ export class Trainer {
 
   /** One step: every player, in order or simultaneously. Returns the logged scalars. */
   step(batch: Batch, step: number, seed: number): Record<string, number> {
+    if (this.model.optimizersStale?.()) {
+      this.freshOptimizers();
+      this.model.optimizersReset?.();
+    }
     const values: Record<string, number> = {};
     const simultaneous = this.model.updates === "simultaneous";
     const pending: (() => void)[] = [];

@@ -60,6 +60,12 @@ export interface GanModel {
    * with the step's logs; returns extra values to log (e.g. k_t, M_global).
    */
   afterStep?(logs: Record<string, number>): Record<string, number> | void;
+  /**
+   * True when the players' variable sets changed (PGGAN at a phase boundary): the trainer then
+   * gives them fresh optimizers (Adam keeps its moments by position) and calls optimizersReset().
+   */
+  optimizersStale?(): boolean;
+  optimizersReset?(): void;
   /** What to change when training diverges (shown in the error). */
   divergenceHint?: string;
   /** State outside variables to checkpoint (e.g. BEGAN's k_t), JSON-serialisable. */
