@@ -705,6 +705,8 @@ export interface ProgressiveOptions {
   callbacks?: TrainCallbacks[];
   progress?: boolean;
   stopOnSignals?: boolean;
+  /** A wall-clock budget: stop after the step during which this moment (performance.now(), ms) passed. */
+  deadline?: number;
 }
 
 /**
@@ -723,9 +725,9 @@ export async function trainProgressive(trainer: Trainer, data: BatchSource, o: P
     const phaseLeft = last ? Infinity : model.phase.endImages - model.imagesShown;
     const steps = Math.min(Math.max(1, Math.ceil(Math.min(phaseLeft, total - model.imagesShown) / batchSize)), o.maxStepsPerRun ?? Infinity);
     const before = trainer.history.length;
-    await trainer.run(data, { steps, batchSize, seed: o.seed, startStep: step, callbacks: o.callbacks, progress: o.progress, stopOnSignals: o.stopOnSignals });
+    await trainer.run(data, { steps, batchSize, seed: o.seed, startStep: step, callbacks: o.callbacks, progress: o.progress, stopOnSignals: o.stopOnSignals, deadline: o.deadline });
     step += trainer.history.length - before;
-    if (trainer.interrupted) break;
+    if (trainer.interrupted || trainer.reachedDeadline) break;
   }
   return trainer.history;
 }

@@ -19,6 +19,32 @@ export function evaluateEvery(every: number, evaluate: (trainer: Trainer, step: 
   };
 }
 
+/**
+ * Evaluate every `seconds` of wall-clock time since the callback was made (and once more at the
+ * end of each run), adding the values to that step's log record: for comparisons at equal time.
+ */
+export function evaluateEverySeconds(seconds: number, evaluate: (trainer: Trainer, step: number) => Record<string, number> | Promise<Record<string, number>>): TrainCallbacks {
+  const t0 = performance.now();
+  let next = seconds;
+  let lastDone = -1;
+  return {
+    onStep: async (rec: StepRecord, trainer: Trainer) => {
+      if ((performance.now() - t0) / 1000 >= next) {
+        Object.assign(rec.values, await evaluate(trainer, rec.step), { wall_s: (performance.now() - t0) / 1000 });
+        lastDone = rec.step;
+        while ((performance.now() - t0) / 1000 >= next) next += seconds;
+      }
+    },
+    onEnd: async (history: StepRecord[], trainer: Trainer) => {
+      const rec = history[history.length - 1];
+      if (rec && rec.step !== lastDone) {
+        Object.assign(rec.values, await evaluate(trainer, rec.step), { wall_s: (performance.now() - t0) / 1000 });
+        lastDone = rec.step;
+      }
+    },
+  };
+}
+
 export interface Snapshot {
   step: number;
   /** Generated samples [n, ...] (the caller disposes them, or calls disposeSnapshots). */

@@ -44,6 +44,8 @@ export interface TrainOptions {
    * return with `trainer.interrupted` set, instead of dying mid-step.
    */
   stopOnSignals?: boolean;
+  /** Stop after the step during which this moment (performance.now(), ms) passed: a wall-clock budget. */
+  deadline?: number;
 }
 
 const DEFAULT_HINT = "Lower the learning rate (e.g. halve it), or check the data for NaN values.";
@@ -53,6 +55,8 @@ export class Trainer {
   readonly history: StepRecord[] = [];
   /** The last run stopped early on SIGINT/SIGTERM. */
   interrupted = false;
+  /** The last run stopped at its deadline. */
+  reachedDeadline = false;
   private stopRequested = false;
 
   constructor(readonly model: GanModel) {
@@ -118,6 +122,7 @@ export class Trainer {
     const t0 = performance.now();
     let lastT = t0;
     this.interrupted = false;
+    this.reachedDeadline = false;
     this.stopRequested = false;
     const onSignal = () => {
       this.stopRequested = true;
@@ -151,6 +156,10 @@ export class Trainer {
         await new Promise((resolve) => setImmediate(resolve));
         if (this.stopRequested) {
           this.interrupted = true;
+          break;
+        }
+        if (opts.deadline !== undefined && performance.now() >= opts.deadline) {
+          this.reachedDeadline = true;
           break;
         }
       }
