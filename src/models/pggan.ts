@@ -51,7 +51,7 @@ import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
 import { UserError } from "../errors";
-import type { BatchSource, StepRecord, TrainCallbacks, Trainer } from "../train/trainer";
+import type { BatchSource, StepRecord, Trainer, TrainOptions } from "../train/trainer";
 
 export type PgganLoss = "wgan-gp" | "lsgan";
 
@@ -692,21 +692,14 @@ export class Pggan implements GanModel {
 // ---------------------------------------------------------------------------------------------
 // Driving the schedule with the shared trainer
 
-export interface ProgressiveOptions {
+/** The trainer's options, with the schedule choosing steps and (by default) batch sizes. */
+export interface ProgressiveOptions extends Omit<TrainOptions, "steps" | "batchSize"> {
   /** Stop once this many real images were shown (default: the whole schedule). */
   totalImages?: number;
   /** A fixed batch size instead of the per-resolution schedule. */
   batchSize?: number;
   /** Split phases into runs of at most this many steps (callbacks' onEnd run after each). */
   maxStepsPerRun?: number;
-  seed?: number;
-  /** First step number (default: after the trainer's last logged step, so resumed runs continue). */
-  startStep?: number;
-  callbacks?: TrainCallbacks[];
-  progress?: boolean;
-  stopOnSignals?: boolean;
-  /** A wall-clock budget: stop after the step during which this moment (performance.now(), ms) passed. */
-  deadline?: number;
 }
 
 /**
@@ -725,7 +718,8 @@ export async function trainProgressive(trainer: Trainer, data: BatchSource, o: P
     const phaseLeft = last ? Infinity : model.phase.endImages - model.imagesShown;
     const steps = Math.min(Math.max(1, Math.ceil(Math.min(phaseLeft, total - model.imagesShown) / batchSize)), o.maxStepsPerRun ?? Infinity);
     const before = trainer.history.length;
-    await trainer.run(data, { steps, batchSize, seed: o.seed, startStep: step, callbacks: o.callbacks, progress: o.progress, stopOnSignals: o.stopOnSignals, deadline: o.deadline });
+    const { totalImages: _t, maxStepsPerRun: _m, ...runOptions } = o;
+    await trainer.run(data, { ...runOptions, steps, batchSize, startStep: step });
     step += trainer.history.length - before;
     if (trainer.interrupted || trainer.reachedDeadline) break;
   }
