@@ -62,6 +62,11 @@ export function scaled(backend: tf.KernelBackend, x: Info, factor: number): Info
   return y;
 }
 
+/** A wasm KernelConfig for one of the kit's kernel functions. */
+export function wasmKernel<A>(kernelName: string, kernelFunc: (args: A) => Info): tf.KernelConfig {
+  return { kernelName, backendName: "wasm", kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
 /** Release an intermediate made by `run`. */
 export function free(backend: tf.KernelBackend, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

@@ -8,7 +8,7 @@
  * dW^T[ci, kh, kw, co] = sum_{b,oh,ow} x[b, oh*s + kh - pad, ow*s + kw - pad, ci] * dy[b, oh, ow, co].
  */
 import * as tf from "@tensorflow/tfjs";
-import { crop, free, Info, run } from "./compose";
+import { crop, free, Info, run, wasmKernel } from "./compose";
 
 interface Attrs {
   strides: [number, number] | number;
@@ -65,8 +65,4 @@ export function conv2dBackpropFilter(args: {
   return dw;
 }
 
-export const conv2dBackpropFilterConfig: tf.KernelConfig = {
-  kernelName: "Conv2DBackpropFilter",
-  backendName: "wasm",
-  kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
-};
+export const conv2dBackpropFilterConfig = wasmKernel("Conv2DBackpropFilter", conv2dBackpropFilter);

@@ -13,7 +13,7 @@
  * window covers every phase (some zero taps, but a GEMM wide enough to run well).
  */
 import * as tf from "@tensorflow/tfjs";
-import { crop, free, heapView, Info, makeOutput, run } from "./compose";
+import { crop, free, heapView, Info, makeOutput, run, wasmKernel } from "./compose";
 
 interface Attrs {
   strides: [number, number] | number;
@@ -232,8 +232,4 @@ export function conv2dBackpropInput(args: {
   return dx.info;
 }
 
-export const conv2dBackpropInputConfig: tf.KernelConfig = {
-  kernelName: "Conv2DBackpropInput",
-  backendName: "wasm",
-  kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
-};
+export const conv2dBackpropInputConfig = wasmKernel("Conv2DBackpropInput", conv2dBackpropInput);

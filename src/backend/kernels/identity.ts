@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { Info } from "./compose";
+import { Info, wasmKernel } from "./compose";
 
 export function identity(args: { inputs: { x: Info }; backend: tf.KernelBackend }): Info {
   const { x } = args.inputs;
@@ -14,8 +14,4 @@ export function identity(args: { inputs: { x: Info }; backend: tf.KernelBackend 
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-export const identityConfig: tf.KernelConfig = {
-  kernelName: "Identity",
-  backendName: "wasm",
-  kernelFunc: identity as unknown as tf.KernelFunc,
-};
+export const identityConfig = wasmKernel("Identity", identity);

@@ -13,7 +13,7 @@
  * Any other configuration falls back to the stock kernel.
  */
 import * as tf from "@tensorflow/tfjs";
-import { free, Info, makeOutput, run, runStock, scaled } from "./compose";
+import { free, Info, makeOutput, run, runStock, scaled, wasmKernel } from "./compose";
 
 function pair(v: number | [number, number]): [number, number] {
   return typeof v === "number" ? [v, v] : v;
@@ -84,20 +84,8 @@ export function avgPoolGrad(args: {
   return blockUpsample(backend, inputs.dy, fh, fw, 1 / (fh * fw));
 }
 
-export const resizeNearestNeighborConfig: tf.KernelConfig = {
-  kernelName: "ResizeNearestNeighbor",
-  backendName: "wasm",
-  kernelFunc: resizeNearestNeighbor as unknown as tf.KernelFunc,
-};
+export const resizeNearestNeighborConfig = wasmKernel("ResizeNearestNeighbor", resizeNearestNeighbor);
 
-export const resizeNearestNeighborGradConfig: tf.KernelConfig = {
-  kernelName: "ResizeNearestNeighborGrad",
-  backendName: "wasm",
-  kernelFunc: resizeNearestNeighborGrad as unknown as tf.KernelFunc,
-};
+export const resizeNearestNeighborGradConfig = wasmKernel("ResizeNearestNeighborGrad", resizeNearestNeighborGrad);
 
-export const avgPoolGradConfig: tf.KernelConfig = {
-  kernelName: "AvgPoolGrad",
-  backendName: "wasm",
-  kernelFunc: avgPoolGrad as unknown as tf.KernelFunc,
-};
+export const avgPoolGradConfig = wasmKernel("AvgPoolGrad", avgPoolGrad);
