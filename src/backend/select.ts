@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors";
 import { KIT_WASM_KERNELS, registerWasmKernels } from "./kernels/register";
+import { setWasmBackendThreaded } from "./wasm-threads";
 
 export const BACKEND_NAMES = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -29,6 +30,8 @@ export interface BackendOptions {
   backend?: string;
   /** Print nothing (the choice is still returned). */
   quiet?: boolean;
+  /** wasm threads (default: $GAN_WASM_THREADS, else 1). More than 1 starts the threaded build. */
+  threads?: number;
 }
 
 let current: BackendChoice | null = null;
@@ -46,7 +49,13 @@ async function tryNative(pkg: string): Promise<void> {
   if (!(await tf.setBackend("tensorflow"))) throw new Error("the tensorflow backend did not initialise");
 }
 
-async function activate(name: BackendName): Promise<string> {
+function wasmThreads(requested?: number): number {
+  const raw = requested ?? (process.env.GAN_WASM_THREADS ? Number(process.env.GAN_WASM_THREADS) : 1);
+  if (!Number.isInteger(raw) || raw < 1) throw new UserError(`wasm threads must be a positive integer, got "${requested ?? process.env.GAN_WASM_THREADS}"`);
+  return raw;
+}
+
+async function activate(name: BackendName, threads: number): Promise<string> {
   switch (name) {
     case "tensorflow-gpu":
       await tryNative("@tensorflow/tfjs-node-gpu");
@@ -57,7 +66,8 @@ async function activate(name: BackendName): Promise<string> {
     case "wasm": {
       const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
       registerWasmKernels();
-      if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+      const started = threads > 1 ? await setWasmBackendThreaded(tf, threads) : await tf.setBackend("wasm");
+      if (!started) throw new Error("the wasm backend did not initialise");
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const kernels = KIT_WASM_KERNELS.map((k) => k.kernelName).join(", ");
       return `wasm (${simd ? "SIMD" : "no SIMD"}, ${wasm.getThreadsCount()} thread(s); kit kernels: ${kernels})`;
@@ -76,11 +86,12 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   if (current && (requested === "auto" || requested === current.name) && tf.getBackend() === current.tfName) {
     return current;
   }
+  const threads = wasmThreads(options.threads);
   const candidates: BackendName[] = requested === "auto" ? [...BACKEND_NAMES] : [requested];
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      const description = await activate(name);
+      const description = await activate(name, threads);
       current = { name, tfName: tf.getBackend(), description, skipped };
       if (!options.quiet) report(current, requested === "auto");
       return current;
