@@ -21,6 +21,8 @@ const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--ste
   --steps       timed steps per model (default 10)
   --warmup      untimed steps first (default 2)
   --kernels     also time each kit wasm kernel against the stock one
+  --peak        measure the backend's peak (a 2048x2048 MatMul) and print each model's share of it
+  --scaling     DCGAN images/s at batch 16, 32, 64, 128 (28x28) and at 28, 32, 64 pixels (batch 64)
   --out         JSON file (default out/bench.json)`;
 
 export interface BenchResult {
@@ -52,9 +54,9 @@ function noiseData(shape: number[], n: number): Dataset {
   return { name: "noise", shape, data, labels: new Int32Array(n).map((_, i) => i % 10), numClasses: 10 };
 }
 
-async function benchModel(name: string, batchSize: number, steps: number, warmup: number): Promise<BenchResult> {
+async function benchModel(name: string, batchSize: number, steps: number, warmup: number, shape?: number[]): Promise<BenchResult> {
   const entry = modelEntry(name);
-  const data = noiseData(entry.benchShape, Math.max(256, batchSize * 4));
+  const data = noiseData(shape ?? entry.benchShape, Math.max(256, batchSize * 4));
   const model = entry.create(data, 0);
   const trainer = new Trainer(model);
   const source = new ShuffledBatches(data, 0);
@@ -84,7 +86,7 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
   model.dispose();
   return {
     model: name,
-    shape: entry.benchShape,
+    shape: shape ?? entry.benchShape,
     batchSize,
     steps,
     msPerStep: ms,
@@ -98,11 +100,28 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
   };
 }
 
+/** GFLOP/s of a large square MatMul (best of 3): the backend's practical peak on this machine. */
+function matMulPeak(n = 2048): number {
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  let best = Infinity;
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    const ms = performance.now() - t0;
+    c.dispose();
+    if (i > 0) best = Math.min(best, ms);
+  }
+  tf.dispose([a, b]);
+  return (2 * n * n * n) / 1e6 / best;
+}
+
 runMain(async () => {
   const { values } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
-      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" },
+      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, peak: { type: "boolean" }, scaling: { type: "boolean" },
     },
     USAGE,
   );
@@ -123,6 +142,22 @@ runMain(async () => {
     console.log(`         memory: RSS ${r.rssMB.toFixed(0)} MB, tensors ${r.tensorsBefore} before and ${r.tensorsAfter} after the timed steps`);
     console.log(`         top kernels: ${r.topKernels.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls})`).join(", ")}`);
   }
+  let peak: number | undefined;
+  if (values.peak) {
+    peak = matMulPeak();
+    console.log(`\npeak (2048x2048 MatMul on this backend): ${peak.toFixed(1)} GFLOP/s`);
+    for (const r of results) console.log(`  ${r.model.padEnd(14)} ${r.gflopPerSec.toFixed(1).padStart(6)} GFLOP/s = ${((100 * r.gflopPerSec) / peak).toFixed(0)}% of peak`);
+  }
+  let scaling: BenchResult[] | undefined;
+  if (values.scaling) {
+    scaling = [];
+    console.log("\nscaling (dcgan):");
+    for (const [b, size] of [[16, 28], [32, 28], [64, 28], [128, 28], [64, 32], [64, 64]]) {
+      const r = await benchModel("dcgan", b, 3, 1, [size, size, 1]);
+      scaling.push(r);
+      console.log(`  batch ${String(b).padStart(3)}, ${size}x${size}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ${r.gflopPerSec.toFixed(1)} GFLOP/s`);
+    }
+  }
   let kernels: KernelSpeed[] | undefined;
   if (values.kernels) {
     if (backend.name !== "wasm") throw new UserError("--kernels compares wasm kernels: run it with --backend wasm");
@@ -135,7 +170,7 @@ runMain(async () => {
   }
   const file = path.resolve(values.out ?? "out/bench.json");
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results, kernels };
+  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results, kernels, peakGflopPerSec: peak, scaling };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
   console.log(`wrote ${file}`);
 });
