@@ -2,12 +2,13 @@
  * The original GAN paper's points, as runnable experiments (used by notebooks/gan.ipynb).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, ShuffledBatches } from "../data/dataset";
+import { Dataset } from "../data/dataset";
 import { Mixture } from "../data/mixtures";
 import { Gan, GanConfig, GeneratorLoss } from "../models/gan";
 import { modeCoverage } from "../metrics/mode-coverage";
-import { evaluateEvery, Snapshot, snapshotEvery } from "../train/callbacks";
-import { StepRecord, Trainer } from "../train/trainer";
+import { Snapshot } from "../train/callbacks";
+import { StepRecord } from "../train/trainer";
+import { compareModels } from "./compare";
 
 /**
  * d/dx log(1 - x) and d/dx log(x) on (0, 1), by autodiff: where D(G(z)) is near 0 (early in
@@ -48,43 +49,37 @@ export interface CompareOptions {
 
 /** Train the same GAN with the saturating and the non-saturating generator loss, for each seed. */
 export async function compareGeneratorLosses(data: Dataset, o: CompareOptions): Promise<LossRun[]> {
-  const runs: LossRun[] = [];
   const points = data.shape.length === 1;
-  for (const seed of o.seeds) {
-    for (const loss of ["saturating", "non-saturating"] as GeneratorLoss[]) {
-      const model = new Gan({
-        dataDim: data.shape.reduce((a, b) => a * b, 1),
-        sampleShape: data.shape,
-        output: points ? "linear" : "tanh",
-        prior: points ? "normal" : "uniform",
-        hidden: points ? [128, 128] : [256, 256],
-        latentDim: points ? 16 : 100,
-        ...o.gan,
-        generatorLoss: loss,
-        seed,
-      });
-      const trainer = new Trainer(model);
-      const snapshots: Snapshot[] = [];
-      const last = o.steps - 1;
-      const callbacks = [snapshotEvery(o.every, o.snapshotCount ?? (points ? 500 : 16), 999, snapshots, last)];
-      if (o.mixture) {
-        const mixture = o.mixture;
-        callbacks.push(
-          evaluateEvery(o.every, (t) => {
-            const x = t.model.generate(o.evalSamples ?? 2500, 4242);
-            const cov = modeCoverage(x.dataSync(), mixture);
-            x.dispose();
-            return { modes: cov.modes, high_quality: cov.highQuality };
-          }, last),
-        );
-      }
-      const history = await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps, batchSize: o.batchSize, seed, callbacks, progress: o.progress });
-      runs.push({ loss, seed, history, snapshots });
-      trainer.dispose();
-      model.dispose();
-    }
-  }
-  return runs;
+  const gan = (generatorLoss: GeneratorLoss) => (seed: number) =>
+    new Gan({
+      dataDim: data.shape.reduce((a, b) => a * b, 1),
+      sampleShape: data.shape,
+      output: points ? "linear" : "tanh",
+      prior: points ? "normal" : "uniform",
+      hidden: points ? [128, 128] : [256, 256],
+      latentDim: points ? 16 : 100,
+      ...o.gan,
+      generatorLoss,
+      seed,
+    });
+  const mixture = o.mixture;
+  const runs = await compareModels({ saturating: gan("saturating"), "non-saturating": gan("non-saturating") }, data, {
+    steps: o.steps,
+    batchSize: o.batchSize,
+    seeds: o.seeds,
+    every: o.every,
+    snapshotCount: o.snapshotCount ?? (points ? 500 : 16),
+    progress: o.progress,
+    evaluate: mixture
+      ? (model) => {
+          const x = model.generate(o.evalSamples ?? 2500, 4242);
+          const cov = modeCoverage(x.dataSync(), mixture);
+          x.dispose();
+          return { modes: cov.modes, high_quality: cov.highQuality };
+        }
+      : undefined,
+  });
+  return runs.map((r) => ({ loss: r.variant as GeneratorLoss, seed: r.seed, history: r.history, snapshots: r.snapshots }));
 }
 
 /** Per generator loss: the mean, min and max over seeds of a logged value at each step it was logged. */
