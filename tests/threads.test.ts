@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
 
 function trainWith(threads: string) {
@@ -32,5 +33,35 @@ test("a bad thread count is a clear error", () => {
     env: { ...process.env, GAN_WASM_THREADS: "two", CI: "true" },
   });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^error: wasm threads must be a positive integer, got "two"/);
+  assert.match(r.stderr, /^error: wasm threads must be a positive integer or "auto", got "two"/);
+});
+
+/** Start the backend in a child process (optionally without SharedArrayBuffer) and report the thread count. */
+function startBackend(env: Record<string, string | undefined>, dropSharedMemory = false) {
+  const script =
+    `const s = require(${JSON.stringify(path.join(__dirname, "..", "src", "backend", "select.ts"))});` +
+    (dropSharedMemory ? "delete globalThis.SharedArrayBuffer;" : "") +
+    `s.initBackend({ backend: "wasm" }).then(() => console.log("threads=" + require("@tensorflow/tfjs-backend-wasm").getThreadsCount()),` +
+    ` (e) => { console.log("error=" + e.message); process.exitCode = 2; });`;
+  const childEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+  return spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8", env: childEnv, timeout: 60_000 });
+}
+
+test("threads default to every core (at most 8) and GAN_WASM_THREADS=1 switches them off", () => {
+  const cores = Math.min(os.availableParallelism(), 8);
+  assert.match(startBackend({ GAN_WASM_THREADS: undefined }).stdout, new RegExp(`threads=${cores}\\b`));
+  assert.match(startBackend({ GAN_WASM_THREADS: "auto" }).stdout, new RegExp(`threads=${cores}\\b`));
+  assert.match(startBackend({ GAN_WASM_THREADS: "1" }).stdout, /threads=1\b/);
+});
+
+test("auto threads fall back to one thread, with the reason, where the threaded build cannot run", () => {
+  const auto = startBackend({ GAN_WASM_THREADS: undefined }, true);
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.match(auto.stdout, /threads=1\b/);
+  assert.match(auto.stderr, /wasm: running on 1 thread: SharedArrayBuffer is not available/);
+  // An explicit count is the user's demand: it fails loudly instead.
+  const explicit = startBackend({ GAN_WASM_THREADS: "2" }, true);
+  assert.equal(explicit.status, 2);
+  assert.match(explicit.stdout, /error=wasm with 2 threads cannot start: SharedArrayBuffer is not available \(GAN_WASM_THREADS=1 runs on one thread\)/);
 });

@@ -9,7 +9,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors";
 import { KIT_WASM_KERNELS, registerWasmKernels } from "./kernels/register";
-import { setWasmBackendThreaded } from "./wasm-threads";
+import { setWasmBackendThreaded, threadedWasmUnavailable } from "./wasm-threads";
+import * as os from "os";
 
 export const BACKEND_NAMES = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -30,8 +31,11 @@ export interface BackendOptions {
   backend?: string;
   /** Print nothing (the choice is still returned). */
   quiet?: boolean;
-  /** wasm threads (default: $GAN_WASM_THREADS, else 1). More than 1 starts the threaded build. */
-  threads?: number;
+  /**
+   * wasm threads: a count, or "auto" (default: $GAN_WASM_THREADS, else "auto" = every core, at most 8).
+   * More than 1 starts the threaded build; 1 switches threads off.
+   */
+  threads?: number | "auto";
 }
 
 let current: BackendChoice | null = null;
@@ -49,13 +53,43 @@ async function tryNative(pkg: string): Promise<void> {
   if (!(await tf.setBackend("tensorflow"))) throw new Error("the tensorflow backend did not initialise");
 }
 
-function wasmThreads(requested?: number): number {
-  const raw = requested ?? (process.env.GAN_WASM_THREADS ? Number(process.env.GAN_WASM_THREADS) : 1);
-  if (!Number.isInteger(raw) || raw < 1) throw new UserError(`wasm threads must be a positive integer, got "${requested ?? process.env.GAN_WASM_THREADS}"`);
-  return raw;
+/** The most threads "auto" uses (the threaded build pre-spawns a pool of 8 workers). */
+export const MAX_AUTO_THREADS = 8;
+
+/** Resolve the thread request: a positive integer, or "auto" (every core, at most MAX_AUTO_THREADS). */
+export function wasmThreads(requested?: number | string): { threads: number; auto: boolean } {
+  const raw = requested ?? process.env.GAN_WASM_THREADS ?? "auto";
+  if (typeof raw === "string" && raw.trim().toLowerCase() === "auto") {
+    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    return { threads: Math.max(1, Math.min(cores, MAX_AUTO_THREADS)), auto: true };
+  }
+  const n = typeof raw === "number" ? raw : raw.trim() === "" ? NaN : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`wasm threads must be a positive integer or "auto", got "${raw}"`);
+  return { threads: n, auto: false };
 }
 
-async function activate(name: BackendName, threads: number): Promise<string> {
+/**
+ * Start wasm with the requested threads. An explicit count that cannot start is an error; "auto"
+ * falls back to one thread and says why.
+ */
+async function startWasm(request: { threads: number; auto: boolean }): Promise<string | null> {
+  if (request.threads === 1) return (await tf.setBackend("wasm")) ? null : "the wasm backend did not initialise";
+  const missing = threadedWasmUnavailable();
+  let failure = missing;
+  if (!missing) {
+    try {
+      if (await setWasmBackendThreaded(tf, request.threads)) return null;
+      failure = "the threaded wasm build did not initialise";
+    } catch (err) {
+      failure = `the threaded wasm build failed: ${firstLine(err)}`;
+    }
+  }
+  if (!request.auto) throw new UserError(`wasm with ${request.threads} threads cannot start: ${failure} (GAN_WASM_THREADS=1 runs on one thread)`);
+  console.warn(`[gan-repro] wasm: running on 1 thread: ${failure}`);
+  return (await tf.setBackend("wasm")) ? null : "the wasm backend did not initialise";
+}
+
+async function activate(name: BackendName, threads: { threads: number; auto: boolean }): Promise<string> {
   switch (name) {
     case "tensorflow-gpu":
       await tryNative("@tensorflow/tfjs-node-gpu");
@@ -66,11 +100,11 @@ async function activate(name: BackendName, threads: number): Promise<string> {
     case "wasm": {
       const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
       registerWasmKernels();
-      const started = threads > 1 ? await setWasmBackendThreaded(tf, threads) : await tf.setBackend("wasm");
-      if (!started) throw new Error("the wasm backend did not initialise");
+      const failure = await startWasm(threads);
+      if (failure) throw new Error(failure);
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const kernels = KIT_WASM_KERNELS.map((k) => k.kernelName).join(", ");
-      return `wasm (${simd ? "SIMD" : "no SIMD"}, ${wasm.getThreadsCount()} thread(s); kit kernels: ${kernels})`;
+      return `wasm (${simd ? "SIMD" : "no SIMD"}, ${threadsLabel(wasm.getThreadsCount())}; kit kernels: ${kernels})`;
     }
     case "cpu":
       if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
@@ -96,6 +130,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       if (!options.quiet) report(current, requested === "auto");
       return current;
     } catch (err) {
+      if (err instanceof UserError) throw err; // the user's own setting is wrong: never fall through to cpu
       const reason = firstLine(err);
       if (requested !== "auto") {
         throw new UserError(`backend "${name}" is not available here: ${reason}. ${hint(name)}`);
@@ -121,6 +156,10 @@ function hint(name: BackendName): string {
   if (name === "tensorflow-gpu") return "It needs @tensorflow/tfjs-node-gpu installed with its native download, CUDA and cuDNN (see environment.md).";
   if (name === "tensorflow") return "It needs @tensorflow/tfjs-node installed with its native download (see environment.md).";
   return "Reinstall with `npm ci`.";
+}
+
+function threadsLabel(n: number): string {
+  return n === 1 ? "1 thread" : `${n} threads (GAN_WASM_THREADS=1 for one)`;
 }
 
 function firstLine(err: unknown): string {

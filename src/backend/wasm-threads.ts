@@ -5,9 +5,11 @@
  * the multithread flag is forced off under Node; the glue sets `global.Worker` to worker_threads'
  * Worker and hands it a blob: URL; each worker is told to load the main script from a Blob; and
  * backend.cc caps XNNPACK's threads at half the logical cores (1 on a 2-core machine).
- * Nothing in node_modules is modified. Opt-in (GAN_WASM_THREADS / initBackend({ threads })): it
- * relies on 4.22's file layout and Emscripten internals (PThread.unusedWorkers / pthreads).
+ * Nothing in node_modules is modified. It relies on 4.22's file layout and Emscripten internals
+ * (PThread.unusedWorkers / pthreads), so select.ts checks threadedWasmUnavailable() first and, when
+ * the thread count was left on "auto", falls back to the single-threaded build if anything fails.
  */
+import * as fs from "fs";
 import * as path from "path";
 import os = require("os"); // the real module object (a namespace import's cpus would be read-only)
 import { Worker as NodeWorker, type WorkerOptions } from "worker_threads";
@@ -22,10 +24,30 @@ function pthreadApi(tf: typeof TF): PThreadApi | undefined {
   return b?.wasm?.PThread;
 }
 
+function wasmPackageDir(): string {
+  return path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
+}
+const THREADED_FILES = ["tfjs-backend-wasm-threaded-simd.js", "tfjs-backend-wasm-threaded-simd.worker.js", "tfjs-backend-wasm-threaded-simd.wasm"];
+
+/** Why the threaded build cannot start in this process, or null when everything it needs is here. */
+export function threadedWasmUnavailable(): string | null {
+  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available";
+  if (typeof Atomics === "undefined") return "Atomics is not available";
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch {
+    return "this runtime cannot create shared WebAssembly memory";
+  }
+  const dir = path.join(wasmPackageDir(), "wasm-out");
+  const missing = THREADED_FILES.filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (missing.length) return `@tensorflow/tfjs-backend-wasm has no ${missing.join(", ")} (another version than 4.22?)`;
+  return null;
+}
+
 let installed = false;
 function installWorkerShim(): void {
   if (installed) return;
-  const pkgDir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
+  const pkgDir = wasmPackageDir();
   // The pthread bootstrap tfjs puts in a blob: URL. It sits in a template literal, so its "\n" escapes
   // became real newlines inside string literals; re-escape them as tfjs does.
   const { wasmWorkerContents } = require(path.join(pkgDir, "wasm-out/tfjs-backend-wasm-threaded-simd.worker.js")) as {
@@ -66,11 +88,16 @@ export async function setWasmBackendThreaded(tf: typeof TF, numThreads: number):
     while (c.length < 2 * numThreads) c.push(c[0]);
     return c;
   };
-  let ok: boolean;
+  let ok = false;
   try {
     ok = await tf.setBackend("wasm");
   } finally {
     (os as { cpus: typeof os.cpus }).cpus = realCpus;
+    if (!ok) {
+      // Leave the single-threaded build selectable again.
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      wasm.setThreadsCount(1);
+    }
   }
   const pt = pthreadApi(tf);
   if (ok && pt) {

@@ -49,9 +49,9 @@ export class ConvClassifier extends Module {
 
   logits(x: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
-      const h1 = tf.leakyRelu(this.conv1.apply(x), 0.2) as tf.Tensor4D;
-      const h2 = tf.leakyRelu(this.conv2.apply(h1), 0.2);
-      return this.out.apply(tf.relu(this.fc.apply(h2.reshape([x.shape[0], -1]))));
+      const h1 = this.conv1.apply(x, "leakyrelu");
+      const h2 = this.conv2.apply(h1, "leakyrelu");
+      return this.out.apply(this.fc.apply(h2.reshape([x.shape[0], -1]), "relu"));
     });
   }
 }

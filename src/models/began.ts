@@ -23,7 +23,7 @@
  * describes: see the BEGAN notebook for the closest ones and the differences.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Conv2d, Dense, activate } from "../nn/layers";
+import { Conv2d, Dense } from "../nn/layers";
 import { Module } from "../nn/module";
 import { glorotUniform, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
@@ -106,7 +106,7 @@ export class BeganDecoder extends Module {
     let x = this.fc.apply(z).reshape([z.shape[0], 8, 8, c.n]) as tf.Tensor4D;
     for (const { conv, outSize } of this.convs) {
       if (x.shape[1] < outSize) x = tf.image.resizeNearestNeighbor(x, [outSize, outSize]);
-      x = activate(conv.apply(x), c.activation) as tf.Tensor4D;
+      x = conv.apply(x, c.activation);
     }
     return this.out.apply(x);
   }
@@ -142,8 +142,8 @@ export class BeganEncoder extends Module {
 
   apply(x: tf.Tensor4D): tf.Tensor2D {
     const act = this.c.activation;
-    let y = activate(this.first.apply(x), act) as tf.Tensor4D;
-    for (const { conv } of this.convs) y = activate(conv.apply(y), act) as tf.Tensor4D;
+    let y = this.first.apply(x, act);
+    for (const { conv } of this.convs) y = conv.apply(y, act);
     return this.fc.apply(y.reshape([y.shape[0], -1]));
   }
 

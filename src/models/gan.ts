@@ -8,7 +8,7 @@
  * which keeps the losses finite where D saturates.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Dense, activate, Activation } from "../nn/layers";
+import { Dense, Activation } from "../nn/layers";
 import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
@@ -47,7 +47,7 @@ export class Mlp extends Module {
   apply(x: tf.Tensor): tf.Tensor2D {
     let h = x;
     this.layers.forEach((l, i) => {
-      h = activate(l.apply(h), i === this.layers.length - 1 ? this.out : this.hidden);
+      h = l.apply(h, i === this.layers.length - 1 ? this.out : this.hidden);
     });
     return h as tf.Tensor2D;
   }

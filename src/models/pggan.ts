@@ -39,9 +39,10 @@
  * Losses: WGAN-GP (default; lambda 10, drift 0.001 E[D(x)^2]) or least squares (LSGAN) as an option.
  * The gradient penalty differentiates D twice. Stock tfjs cannot do that for three ops D uses
  * (on every backend): LeakyRelu's gradient uses Greater, which has no gradient, and the gradients of
- * AvgPool and ResizeNearestNeighbor (AvgPoolGrad, ResizeNearestNeighborGrad) have none either. So
- * `leakyRelu`, `avgPool2x` and `upsample2x` below are tf.customGrad ops whose gradients are written
- * with ops that are themselves differentiable (Step, the forward pooling / upsampling kernels).
+ * AvgPool and ResizeNearestNeighbor (AvgPoolGrad, ResizeNearestNeighborGrad) have none either.
+ * src/nn/fused.ts gives LeakyRelu and the fused conv/dense kernels gradients built from Step, and
+ * `avgPool2x` and `upsample2x` below are tf.customGrad ops whose gradients use the forward pooling /
+ * upsampling kernels, so everything in D can be differentiated twice.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Module } from "../nn/module";
@@ -110,20 +111,9 @@ export const PGGAN_DEFAULTS: PgganConfig = {
 /** The paper's widths: 512 up to 32x32, then halving to 16 at 1024x1024. */
 export const PGGAN_PAPER_WIDTHS: Partial<PgganConfig> = { fmapBase: 16384, fmapMax: 512 };
 
-const LRELU_SLOPE = 0.2;
 
 // ---------------------------------------------------------------------------------------------
 // Ops (all twice differentiable, for the gradient penalty)
-
-/** Leaky ReLU 0.2 whose gradient dy * step(x) can itself be differentiated. */
-export const leakyRelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  save([x]);
-  return {
-    value: tf.leakyRelu(x, LRELU_SLOPE),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.step(saved[0], LRELU_SLOPE)),
-  };
-}) as <T extends tf.Tensor>(x: T) => T;
 
 /** 2x nearest-neighbour upsampling (each pixel to a 2x2 block); gradient: 2x2 sum pooling. */
 export const upsample2x = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -244,8 +234,8 @@ class GBlock extends Module {
     this.conv1 = this.child("conv1", new EqualizedConv2d(outCh, outCh, 3, "same", { seed: subSeed(seed, "conv1") }));
   }
   apply(h: tf.Tensor4D): tf.Tensor4D {
-    const x = pixelNorm(leakyRelu(this.conv0.apply(upsample2x(h))));
-    return pixelNorm(leakyRelu(this.conv1.apply(x)));
+    const x = pixelNorm(this.conv0.apply(upsample2x(h), "leakyrelu"));
+    return pixelNorm(this.conv1.apply(x, "leakyrelu"));
   }
   layerFlops(): number[] {
     return [convFlops(this.conv0, this.res), convFlops(this.conv1, this.res)];
@@ -262,8 +252,8 @@ class GFirst extends Module {
     this.conv = this.child("conv", new EqualizedConv2d(width, width, 3, "same", { seed: subSeed(seed, "conv") }));
   }
   apply(z: tf.Tensor2D): tf.Tensor4D {
-    const x = tf.reshape(this.dense.apply(pixelNorm(z)), [z.shape[0], 4, 4, this.width]) as tf.Tensor4D;
-    return pixelNorm(leakyRelu(this.conv.apply(pixelNorm(leakyRelu(x)))));
+    const x = tf.reshape(this.dense.apply(pixelNorm(z), "leakyrelu"), [z.shape[0], 4, 4, this.width]) as tf.Tensor4D;
+    return pixelNorm(this.conv.apply(pixelNorm(x), "leakyrelu"));
   }
   layerFlops(): number[] {
     return [this.dense.flops(), convFlops(this.conv, 4)];
@@ -331,8 +321,8 @@ class DBlock extends Module {
     this.conv1 = this.child("conv1", new EqualizedConv2d(inCh, outCh, 3, "same", { seed: subSeed(seed, "conv1") }));
   }
   apply(h: tf.Tensor4D): tf.Tensor4D {
-    const x = leakyRelu(this.conv0.apply(h));
-    return avgPool2x(leakyRelu(this.conv1.apply(x)));
+    const x = this.conv0.apply(h, "leakyrelu");
+    return avgPool2x(this.conv1.apply(x, "leakyrelu"));
   }
   layerFlops(): number[] {
     return [convFlops(this.conv0, this.res), convFlops(this.conv1, this.res)];
@@ -353,8 +343,8 @@ class DLast extends Module {
   }
   apply(h: tf.Tensor4D): tf.Tensor2D {
     const x = this.mbstdGroupSize > 0 ? minibatchStddev(h, this.mbstdGroupSize) : h;
-    const y = leakyRelu(this.conv.apply(x));
-    return this.dense1.apply(leakyRelu(this.dense0.apply(tf.reshape(y, [y.shape[0], 16 * this.width]))));
+    const y = this.conv.apply(x, "leakyrelu");
+    return this.dense1.apply(this.dense0.apply(tf.reshape(y, [y.shape[0], 16 * this.width]), "leakyrelu"));
   }
   layerFlops(): number[] {
     return [convFlops(this.conv, 4), this.dense0.flops(), this.dense1.flops()];
@@ -380,10 +370,10 @@ export class PgganDiscriminator extends Module {
 
   /** Scores [n, 1] for images at resolution `res`. */
   apply(x: tf.Tensor4D, res: number, alpha = 1, fading = false): tf.Tensor2D {
-    let h = leakyRelu(this.fromRGB.get(res)!.apply(x));
+    let h = this.fromRGB.get(res)!.apply(x, "leakyrelu");
     if (res > 4) {
       h = this.blocks.get(res)!.apply(h);
-      if (fading) h = lerp(leakyRelu(this.fromRGB.get(res / 2)!.apply(avgPool2x(x))), h, alpha);
+      if (fading) h = lerp(this.fromRGB.get(res / 2)!.apply(avgPool2x(x), "leakyrelu"), h, alpha);
     }
     for (let r = res / 2; r >= 8; r /= 2) h = this.blocks.get(r)!.apply(h);
     return this.last.apply(h);

@@ -30,10 +30,7 @@ export class EqualizedConv2d extends Conv2d {
   constructor(inCh: number, outCh: number, k: number, pad: Padding, opts: EqualizedOptions) {
     super(inCh, outCh, k, 1, pad, { seed: opts.seed, init: standardNormal, bias: opts.bias });
     this.wscale = heConstant(k * k * inCh, opts.gain ?? HE_GAIN);
-  }
-  /** The scaled convolution (the second argument exists only to match Conv2d; leave it out). */
-  apply(x: tf.Tensor4D, weightScale = this.wscale): tf.Tensor4D {
-    return super.apply(x, weightScale);
+    this.weightScale = this.wscale;
   }
 }
 
@@ -43,9 +40,6 @@ export class EqualizedDense extends Dense {
   constructor(inUnits: number, units: number, opts: EqualizedOptions) {
     super(inUnits, units, { seed: opts.seed, init: standardNormal, bias: opts.bias });
     this.wscale = heConstant(inUnits, opts.gain ?? HE_GAIN);
-  }
-  apply(x: tf.Tensor): tf.Tensor2D {
-    const y = tf.matMul(x as tf.Tensor2D, tf.mul(this.kernel, this.wscale) as tf.Tensor2D);
-    return (this.bias ? tf.add(y, this.bias) : y) as tf.Tensor2D;
+    this.weightScale = this.wscale;
   }
 }

@@ -4,25 +4,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { glorotUniform, Init, subSeed, zeros } from "./init";
 import { Module } from "./module";
+import { Activation, conv2dAct, denseAct } from "./fused";
 
-export type Activation = "linear" | "relu" | "leakyrelu" | "elu" | "tanh" | "sigmoid";
-
-export function activate(x: tf.Tensor, act: Activation, alpha = 0.2): tf.Tensor {
-  switch (act) {
-    case "linear":
-      return x;
-    case "relu":
-      return tf.relu(x);
-    case "leakyrelu":
-      return tf.leakyRelu(x, alpha);
-    case "elu":
-      return tf.elu(x);
-    case "tanh":
-      return tf.tanh(x);
-    case "sigmoid":
-      return tf.sigmoid(x);
-  }
-}
+export { activate } from "./fused";
+export type { Activation } from "./fused";
 
 export interface LayerOptions {
   seed: number;
@@ -43,9 +28,14 @@ export class Dense extends Module {
   flops(): number {
     return 2 * this.inUnits * this.units;
   }
-  apply(x: tf.Tensor): tf.Tensor2D {
-    const y = tf.matMul(x as tf.Tensor2D, this.kernel as tf.Tensor2D);
-    return (this.bias ? tf.add(y, this.bias) : y) as tf.Tensor2D;
+  /** Multiplies the kernel at run time (equalized learning rate); 1 = none. */
+  protected weightScale = 1;
+  /** act(x W + b), as one fused kernel where the backend has the activation. */
+  apply(x: tf.Tensor, act: Activation = "linear", alpha = 0.2): tf.Tensor2D {
+    return tf.tidy(() => {
+      const w = this.weightScale === 1 ? this.kernel : tf.mul(this.kernel, this.weightScale);
+      return denseAct(x as tf.Tensor2D, w as tf.Tensor2D, this.bias as tf.Tensor1D | null, act, alpha);
+    });
   }
 }
 
@@ -71,11 +61,15 @@ export class Conv2d extends Module {
   flops(oh: number, ow: number): number {
     return 2 * oh * ow * this.k * this.k * this.inCh * this.outCh;
   }
-  apply(x: tf.Tensor4D, weightScale = 1): tf.Tensor4D {
-    const w = weightScale === 1 ? this.kernel : tf.mul(this.kernel, weightScale);
-    const pad = typeof this.pad === "number" ? ([[0, 0], [this.pad, this.pad], [this.pad, this.pad], [0, 0]] as tf.backend_util.ExplicitPadding) : this.pad;
-    const y = tf.conv2d(x, w as tf.Tensor4D, this.stride, pad);
-    return this.bias ? tf.add(y, this.bias) : y;
+  /** Multiplies the filter at run time (equalized learning rate); 1 = none. */
+  protected weightScale = 1;
+  /** act(conv(x) + b), as one fused kernel where the backend has the activation. */
+  apply(x: tf.Tensor4D, act: Activation = "linear", alpha = 0.2): tf.Tensor4D {
+    return tf.tidy(() => {
+      const w = this.weightScale === 1 ? this.kernel : tf.mul(this.kernel, this.weightScale);
+      const pad = typeof this.pad === "number" ? ([[0, 0], [this.pad, this.pad], [this.pad, this.pad], [0, 0]] as tf.backend_util.ExplicitPadding) : this.pad;
+      return conv2dAct(x, w as tf.Tensor4D, this.bias as tf.Tensor1D | null, this.stride, pad, act, alpha);
+    });
   }
 }
 
