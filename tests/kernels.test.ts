@@ -258,3 +258,49 @@ test("Identity shares the buffer and survives disposing its source", async () =>
   assert.deepEqual([...c.dataSync()], [4, 5], "a clone keeps its value when the variable is reassigned");
   tf.dispose([y, v, c]);
 });
+
+test("Slice, SplitV and Unpack on wasm match cpu (ranks 1-5, contiguous or not, every dtype)", async () => {
+  await useWasm();
+  const cases: [number[], number[], number[]][] = [
+    [[10], [3], [5]],
+    [[10], [0], [10]],
+    [[4, 6], [1, 0], [2, 6]], // contiguous rows
+    [[4, 6], [0, 2], [4, 3]], // a column band
+    [[4, 6], [1, 5], [3, 1]], // one column: runs of 1
+    [[2, 5, 7], [1, 1, 2], [1, 3, 4]],
+    [[64, 4, 4, 129], [0, 0, 0, 0], [64, 4, 4, 128]], // the minibatch-stddev concat's gradient
+    [[64, 4, 4, 129], [0, 0, 0, 128], [64, 4, 4, 1]],
+    [[3, 8, 8, 5], [1, 2, 3, 0], [2, 5, 4, 5]],
+    [[3, 8, 8, 5], [0, 0, 0, 0], [3, 8, 8, 5]], // everything
+    [[2, 3, 4, 5, 6], [1, 0, 2, 1, 3], [1, 3, 2, 4, 2]],
+    [[3, 4], [1, 1], [0, 2]], // empty
+  ];
+  for (const [shape, begin, size] of cases) {
+    for (const dtype of ["float32", "int32", "bool"] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = Array.from({ length: n }, (_, i) => (dtype === "bool" ? i % 3 === 0 : dtype === "int32" ? i * 7 - 50 : Math.sin(i) * 10));
+      const x = tf.tensor(values as number[], shape, dtype);
+      const got = tf.slice(x, begin, size);
+      assert.equal(got.dtype, dtype);
+      const want = await onCpu([x], (t) => tf.slice(t, begin, size));
+      assert.deepEqual([...got.dataSync()], [...want], `slice ${dtype} ${shape} from ${begin} size ${size}`);
+      tf.dispose([x, got]);
+    }
+  }
+  const x = tf.randomNormal([5, 6, 7], 0, 1, "float32", 21);
+  const splits: Record<number, number | number[]> = { 0: [2, 3], 1: 3, 2: [1, 4, 2], [-1]: [5, 2] };
+  for (const axis of [0, 1, 2, -1]) {
+    const parts = tf.split(x, splits[axis], axis);
+    const want = await onCpu([x], (t) => tf.concat(tf.split(t, splits[axis], axis).map((p) => p.flatten())));
+    const got = tf.concat(parts.map((p) => p.flatten()));
+    assert.deepEqual([...got.dataSync()], [...want], `split on axis ${axis}`);
+    tf.dispose([...parts, got]);
+    const rows = tf.unstack(x, axis);
+    const wantRows = await onCpu([x], (t) => tf.concat(tf.unstack(t, axis).map((p) => p.flatten())));
+    const gotRows = tf.concat(rows.map((p) => p.flatten()));
+    assert.deepEqual(rows[0].shape, x.shape.filter((_, i) => i !== (axis + 3) % 3));
+    assert.deepEqual([...gotRows.dataSync()], [...wantRows], `unstack on axis ${axis}`);
+    tf.dispose([...rows, gotRows]);
+  }
+  x.dispose();
+});

@@ -1,7 +1,9 @@
 /**
  * npm run bench: training throughput of every model of the kit at its default size on the active
- * backend: images/s, ms per full D+G step and achieved GFLOP/s (convolution and dense FLOPs),
- * printed as a table and written as JSON.
+ * backend: images/s, ms per full D+G step, achieved GFLOP/s (convolution and dense FLOPs) and its
+ * share of the backend's peak (a large MatMul on all threads, measured here), the slowest kernels,
+ * memory and JS<->backend transfers per step, and a scaling table (DCGAN by batch and image size).
+ * Printed as tables and written as JSON.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -12,18 +14,27 @@ import { Dataset, ShuffledBatches } from "../data/dataset";
 import { MODELS, modelEntry } from "../models/registry";
 import { Trainer } from "../train/trainer";
 import { KernelSpeed, kernelSpeeds } from "../backend/kernels/speed";
+import { countTransfers, Transfers } from "../backend/transfers";
 import { UserError } from "../errors";
 import { intOption, parse, runMain } from "./common";
 
-const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--out FILE] [--backend NAME]
-  --model       benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
-  --batch-size  images per step (default 64)
-  --steps       timed steps per model (default 10)
-  --warmup      untimed steps first (default 2)
-  --kernels     also time each kit wasm kernel against the stock one
-  --peak        measure the backend's peak (a 2048x2048 MatMul) and print each model's share of it
-  --scaling     DCGAN images/s at batch 16, 32, 64, 128 (28x28) and at 28, 32, 64 pixels (batch 64)
-  --out         JSON file (default out/bench.json)`;
+const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--backend NAME]
+  --model         benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
+  --batch-size    images per step (default 64)
+  --steps         timed steps per model (default 10)
+  --warmup        untimed steps first (default 2)
+  --skip-scaling  leave out the scaling table (DCGAN images/s at batch 16, 32, 64, 128 on 28x28 and at 28, 32, 64 pixels)
+  --kernels       also time each kit wasm kernel against the stock one
+  --out           JSON file (default out/bench.json)
+The backend's peak (a 2048x2048 MatMul on all its threads) is always measured; GAN_WASM_THREADS=1 benchmarks one thread.`;
+
+/** The performance goals of the kit on a 2-core machine (issue 8), checked on every run. */
+const GOALS: Record<string, { imagesPerSec?: number; shareOfPeak?: number }> = {
+  dcgan: { imagesPerSec: 160 },
+  began: { shareOfPeak: 0.4 },
+  "pggan-full": { shareOfPeak: 0.4 },
+  tgan: { shareOfPeak: 0.4 },
+};
 
 export interface BenchResult {
   model: string;
@@ -40,6 +51,10 @@ export interface BenchResult {
   tensorsAfter: number;
   /** Slowest kernels of one step, from tf.profile. */
   topKernels: { name: string; ms: number; calls: number }[];
+  /** JS <-> backend traffic of one step, the batch's upload included. */
+  transfers: Transfers;
+  /** Values in one batch of images (the one upload a step needs). */
+  batchValues: number;
 }
 
 /** Random images in [-1, 1] of the model's default shape: speed does not depend on the pixels. */
@@ -75,9 +90,10 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
     byKernel.set(k.name, e);
   }
   const topKernels = [...byKernel.entries()].map(([n, v]) => ({ name: n, ...v })).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  const { transfers } = countTransfers(() => runStep(warmup + 1));
   const tensorsBefore = tf.memory().numTensors;
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) runStep(warmup + 1 + i);
+  for (let i = 0; i < steps; i++) runStep(warmup + 2 + i);
   const ms = (performance.now() - t0) / steps;
   const tensorsAfter = tf.memory().numTensors;
   const rssMB = process.memoryUsage().rss / 2 ** 20;
@@ -97,6 +113,8 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
     tensorsBefore,
     tensorsAfter,
     topKernels,
+    transfers,
+    batchValues: batchSize * data.shape.reduce((a, b) => a * b, 1),
   };
 }
 
@@ -117,11 +135,19 @@ function matMulPeak(n = 2048): number {
   return (2 * n * n * n) / 1e6 / best;
 }
 
+function goalLine(r: BenchResult, peak: number): string {
+  const goal = GOALS[r.model];
+  if (!goal) return "";
+  if (goal.imagesPerSec) return `goal >= ${goal.imagesPerSec} images/s: ${r.imagesPerSec >= goal.imagesPerSec ? "met" : "NOT met"}`;
+  const share = r.gflopPerSec / peak;
+  return `goal >= ${(100 * goal.shareOfPeak!).toFixed(0)}% of peak: ${share >= goal.shareOfPeak! ? "met" : "NOT met"}`;
+}
+
 runMain(async () => {
   const { values } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
-      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, peak: { type: "boolean" }, scaling: { type: "boolean" },
+      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" },
     },
     USAGE,
   );
@@ -131,31 +157,34 @@ runMain(async () => {
   const steps = intOption("steps", values.steps, 10);
   const warmup = intOption("warmup", values.warmup, 2, 0);
   const backend = await initBackend({ backend: values.backend });
+  const peak = matMulPeak();
+  console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);
   const results: BenchResult[] = [];
   for (const name of names) {
     const r = await benchModel(name, batchSize, steps, warmup);
     results.push(r);
+    const t = r.transfers;
     console.log(
       `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
-        `${r.msPerStep.toFixed(1).padStart(7)} ms/step  ${r.gflopPerStep.toFixed(2)} GFLOP/step  ${r.gflopPerSec.toFixed(1)} GFLOP/s`,
+        `${r.msPerStep.toFixed(1).padStart(7)} ms/step  ${r.gflopPerStep.toFixed(2)} GFLOP/step  ${r.gflopPerSec.toFixed(1)} GFLOP/s = ${((100 * r.gflopPerSec) / peak).toFixed(0)}% of peak`,
     );
+    const goal = goalLine(r, peak);
+    if (goal) console.log(`         ${goal}`);
     console.log(`         memory: RSS ${r.rssMB.toFixed(0)} MB, tensors ${r.tensorsBefore} before and ${r.tensorsAfter} after the timed steps`);
+    console.log(
+      `         per step: ${t.uploads} uploads, ${t.uploadValues} values (the batch: ${r.batchValues}; the rest noise and scalars), ` +
+        `${t.downloads} downloads, ${t.downloadValues} values`,
+    );
     console.log(`         top kernels: ${r.topKernels.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(0)} ms (${k.calls})`).join(", ")}`);
   }
-  let peak: number | undefined;
-  if (values.peak) {
-    peak = matMulPeak();
-    console.log(`\npeak (2048x2048 MatMul on this backend): ${peak.toFixed(1)} GFLOP/s`);
-    for (const r of results) console.log(`  ${r.model.padEnd(14)} ${r.gflopPerSec.toFixed(1).padStart(6)} GFLOP/s = ${((100 * r.gflopPerSec) / peak).toFixed(0)}% of peak`);
-  }
   let scaling: BenchResult[] | undefined;
-  if (values.scaling) {
+  if (!values["skip-scaling"]) {
     scaling = [];
     console.log("\nscaling (dcgan):");
     for (const [b, size] of [[16, 28], [32, 28], [64, 28], [128, 28], [64, 32], [64, 64]]) {
       const r = await benchModel("dcgan", b, 3, 1, [size, size, 1]);
       scaling.push(r);
-      console.log(`  batch ${String(b).padStart(3)}, ${size}x${size}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ${r.gflopPerSec.toFixed(1)} GFLOP/s`);
+      console.log(`  batch ${String(b).padStart(3)}, ${size}x${size}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ${r.gflopPerSec.toFixed(1)} GFLOP/s = ${((100 * r.gflopPerSec) / peak).toFixed(0)}% of peak`);
     }
   }
   let kernels: KernelSpeed[] | undefined;
@@ -170,7 +199,7 @@ runMain(async () => {
   }
   const file = path.resolve(values.out ?? "out/bench.json");
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results, kernels, peakGflopPerSec: peak, scaling };
+  const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, peakGflopPerSec: peak, results, scaling, kernels };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
   console.log(`wrote ${file}`);
 });

@@ -10,12 +10,9 @@
  * for ELU, ...), then each input's gradient is built lazily, so a pass that needs only dL/dx (the
  * WGAN-GP penalty) does not compute the filter's gradient. Every op used in these gradients has a
  * gradient itself, so they can be differentiated again.
- *
- * It also replaces LeakyRelu's stock gradient (Greater, Multiply, Select; Greater has no gradient,
- * so a second derivative through it fails) with dy * step(x, alpha): the same values in two kernels,
- * and twice differentiable.
  */
 import * as tf from "@tensorflow/tfjs";
+import "./gradients"; // the kit's Sum, Mean and LeakyRelu gradients (src/nn/gradients.ts)
 
 export type Activation = "linear" | "relu" | "leakyrelu" | "elu" | "tanh" | "sigmoid";
 
@@ -101,15 +98,6 @@ function registerGradients(): void {
         b: () => tf.matMul(a, dz, true, false),
         bias: () => tf.sum(dz, [0, 1]),
       };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "LeakyRelu",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { alpha } = attrs as unknown as { alpha: number };
-      return { x: () => tf.mul(dy as tf.Tensor, tf.step(x, alpha)) };
     },
   });
 }

@@ -6,6 +6,7 @@ import { avgPoolGradConfig, resizeNearestNeighborConfig, resizeNearestNeighborGr
 import { keepStock } from "./compose";
 import { batchMatMulConfig, meanConfig, sumConfig } from "./matmul-reduce";
 import { identityConfig } from "./identity";
+import { sliceConfig, splitVConfig, unpackConfig } from "./slice";
 
 export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
@@ -17,6 +18,9 @@ export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   sumConfig,
   meanConfig,
   identityConfig,
+  sliceConfig,
+  splitVConfig,
+  unpackConfig,
 ];
 
 let registered = false;
