@@ -85,3 +85,27 @@ test("bad training options are rejected before training", async () => {
   trainer.dispose();
   model.dispose();
 });
+
+test("simultaneous updates: a player whose loss throws leaves no gradients behind", async () => {
+  await useWasm();
+  const { Began } = await import("../src/models/began");
+  const model = new Began({ imageSize: 16, channels: 1, n: 4, h: 8, seed: 1 });
+  assert.equal(model.updates, "simultaneous");
+  const trainer = new Trainer(model);
+  const source = new ShuffledBatches(syntheticDigits({ count: 32, seed: 2, size: 16 }), 0);
+  const batch = source.batch(0, 4);
+  trainer.step(batch, 0, 0); // the optimizers' slots exist from here on
+  const before = tf.memory().numTensors;
+  const gLoss = model.gLoss.bind(model);
+  model.gLoss = () => {
+    throw new Error("G failed");
+  };
+  assert.throws(() => trainer.step(batch, 1, 0), /G failed/);
+  assert.equal(tf.memory().numTensors, before, "D's gradients were computed and must be freed");
+  model.gLoss = gLoss;
+  trainer.step(batch, 1, 0);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([batch.x, batch.labels ?? []]);
+  trainer.dispose();
+  model.dispose();
+});

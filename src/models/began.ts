@@ -27,7 +27,7 @@ import { Conv2d, Dense } from "../nn/layers";
 import { Module } from "../nn/module";
 import { glorotUniform, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
-import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { UserError } from "../errors";
 import { adamRule, checkConfig, rules } from "../train/config";
 
@@ -213,10 +213,7 @@ export class Began implements GanModel {
     this.k = c.k0;
     this.G = new BeganDecoder({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new BeganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
-    this.players = [
-      { name: "D", variables: () => this.D.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
-      { name: "G", variables: () => this.G.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
-    ];
+    this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
   latent(n: number, seed: number): tf.Tensor2D {

@@ -14,7 +14,7 @@ import { BatchNorm, ConvTranspose2d, Conv2d, Dense } from "../nn/layers";
 import { Module } from "../nn/module";
 import { normal002, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
-import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from "./gan";
 import { UserError } from "../errors";
 import { adamRule, checkConfig, rules } from "../train/config";
@@ -163,10 +163,7 @@ export class Dcgan implements GanModel {
     }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new DcganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
-    this.players = [
-      { name: "D", variables: () => this.D.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
-      { name: "G", variables: () => this.G.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
-    ];
+    this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
   latent(n: number, seed: number): tf.Tensor2D {

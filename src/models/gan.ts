@@ -13,7 +13,7 @@ import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, rules } from "../train/config";
-import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 
 export type GeneratorLoss = "saturating" | "non-saturating";
 
@@ -109,10 +109,7 @@ export class Gan implements GanModel {
     }));
     this.G = new Mlp([c.latentDim, ...c.hidden, c.dataDim], "relu", c.output, subSeed(c.seed, "G"));
     this.D = new Mlp([c.dataDim, ...[...c.hidden].reverse(), 1], "leakyrelu", "linear", subSeed(c.seed, "D"));
-    this.players = [
-      { name: "D", variables: () => this.D.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
-      { name: "G", variables: () => this.G.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
-    ];
+    this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
   private flat(x: tf.Tensor): tf.Tensor2D {

@@ -49,7 +49,7 @@ import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { EqualizedConv2d, EqualizedDense } from "../nn/equalized";
 import { gameFlops } from "../train/flops";
-import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
 import { UserError } from "../errors";
 import type { BatchSource, StepRecord, Trainer, TrainOptions } from "../train/trainer";
@@ -500,10 +500,7 @@ export class Pggan implements GanModel {
     this.D = new PgganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
     this.setProgress(0);
     this.optimizerPhase = this.phaseIndex;
-    this.players = [
-      { name: "D", variables: () => this.currentVariables("D"), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
-      { name: "G", variables: () => this.currentVariables("G"), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
-    ];
+    this.players = discriminatorThenGenerator(this, c.optimizer, () => this.currentVariables("D"), () => this.currentVariables("G"));
   }
 
   get phase(): Phase {

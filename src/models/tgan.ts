@@ -39,7 +39,7 @@ import { Module } from "../nn/module";
 import { normal002, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
-import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext } from "../train/types";
+import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { UserError } from "../errors";
 import { mulberry32, normalFrom } from "../data/rng";
 import type { Dataset } from "../data/dataset";
@@ -536,10 +536,7 @@ export class LatentGan implements GanModel {
         : null;
     this.G = new LatentGenerator({ ...c, seed: subSeed(c.seed, "G") }, dcgan);
     this.D = new AuxDiscriminator({ ...c, seed: subSeed(c.seed, "D") }, dcgan);
-    this.players = [
-      { name: "D", variables: () => this.D.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.dLoss(b, ctx) },
-      { name: "G", variables: () => this.G.trainableVariables(), optimizer: c.optimizer, loss: (b, ctx) => this.gLoss(b, ctx) },
-    ];
+    this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
   get conditional(): boolean {

@@ -79,18 +79,27 @@ export class Trainer {
     }
     const values: Record<string, number> = {};
     const simultaneous = this.model.updates === "simultaneous";
-    const pending: (() => void)[] = [];
-    for (const player of this.model.players) {
-      const { grads, logs } = this.gradients(player, batch, step, seed);
-      Object.assign(values, logs);
-      const apply = () => {
+    // Simultaneous updates hold every player's gradients until all are computed; if a later
+    // player's loss throws, the ones held so far are freed before the error goes on.
+    const pending: { player: Player; grads: tf.NamedTensorMap }[] = [];
+    const apply = ({ player, grads }: { player: Player; grads: tf.NamedTensorMap }) => {
+      try {
         this.optimizers.get(player.name)!.applyGradients(grads);
+      } finally {
         tf.dispose(Object.values(grads));
-      };
-      if (simultaneous) pending.push(apply);
-      else apply();
+      }
+    };
+    try {
+      for (const player of this.model.players) {
+        const { grads, logs } = this.gradients(player, batch, step, seed);
+        Object.assign(values, logs);
+        pending.push({ player, grads });
+        if (!simultaneous) apply(pending.pop()!);
+      }
+      while (pending.length) apply(pending.shift()!);
+    } finally {
+      for (const { grads } of pending.splice(0)) tf.dispose(Object.values(grads));
     }
-    for (const apply of pending) apply();
     Object.assign(values, this.model.afterStep?.(values) ?? {});
     return values;
   }

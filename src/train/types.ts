@@ -38,6 +38,20 @@ export interface Player {
   optimizer: AdamConfig;
 }
 
+/** A model with the usual two losses. */
+export interface TwoLosses {
+  dLoss(batch: Batch, ctx: StepContext): LossOutput;
+  gLoss(batch: Batch, ctx: StepContext): LossOutput;
+}
+
+/** The usual players, updated D first, then G: each its network's variables, its loss and the Adam settings. */
+export function discriminatorThenGenerator(model: TwoLosses, optimizer: AdamConfig, dVariables: () => tf.Variable[], gVariables: () => tf.Variable[]): Player[] {
+  return [
+    { name: "D", variables: dVariables, optimizer, loss: (b, ctx) => model.dLoss(b, ctx) },
+    { name: "G", variables: gVariables, optimizer, loss: (b, ctx) => model.gLoss(b, ctx) },
+  ];
+}
+
 export interface GanModel {
   /** Registry name, e.g. "dcgan". */
   readonly name: string;
