@@ -246,6 +246,22 @@ test("Sum and Mean on wasm match cpu for every axis pattern", async () => {
   }
 });
 
+test("Cast: to the same dtype shares the buffer; real conversions match cpu", async () => {
+  await useWasm();
+  const x = tf.tensor([1.5, -2.25, 0, 3e6], [2, 2]);
+  const same = tf.cast(x, "float32");
+  x.dispose();
+  assert.deepEqual([...same.dataSync()], [1.5, -2.25, 0, 3e6], "survives disposing its source");
+  for (const [from, to] of [["float32", "int32"], ["float32", "bool"], ["int32", "float32"], ["bool", "float32"], ["int32", "bool"], ["int32", "int32"]] as const) {
+    const v = tf.tensor([1.7, -2.2, 0, 5], [4], from);
+    const got = tf.cast(v, to);
+    assert.equal(got.dtype, to);
+    assert.deepEqual([...got.dataSync()], [...(await onCpu([v], (t) => tf.cast(t, to)))], `${from} -> ${to}`);
+    tf.dispose([v, got]);
+  }
+  same.dispose();
+});
+
 test("Identity shares the buffer and survives disposing its source", async () => {
   await useWasm();
   const x = tf.tensor([1, 2, 3]);
@@ -303,4 +319,21 @@ test("Slice, SplitV and Unpack on wasm match cpu (ranks 1-5, contiguous or not, 
     tf.dispose([...rows, gotRows]);
   }
   x.dispose();
+});
+
+test("LeakyRelu on wasm (XNNPACK's PReLU with one slope) matches cpu", async () => {
+  await useWasm();
+  for (const shape of [[7], [3, 5], [2, 4, 4, 3], [64, 7, 7, 128], [2, 3, 1, 1, 9], [5, 1]]) {
+    for (const alpha of [0.2, 0.01, 0, -0.5, 1.5]) {
+      const x = tf.randomNormal(shape, 0, 2, "float32", 31);
+      const got = tf.leakyRelu(x, alpha);
+      const want = await onCpu([x], (t) => tf.leakyRelu(t, alpha));
+      assert.ok(relativeError(got.dataSync(), want) < 1e-6, `leakyRelu ${shape} alpha ${alpha}`);
+      tf.dispose([x, got]);
+    }
+  }
+  const ints = tf.tensor([-3, -1, 0, 2], [4], "int32");
+  const gotInts = tf.leakyRelu(ints, 0.5);
+  assert.deepEqual([...gotInts.dataSync()], [...(await onCpu([ints], (t) => tf.leakyRelu(t, 0.5)))], "int32 input (stock kernel)");
+  tf.dispose([ints, gotInts]);
 });

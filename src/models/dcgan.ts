@@ -121,14 +121,18 @@ export class DcganDiscriminator extends Module {
     this.head = this.child("head", new Dense(base * base * w, 1, { init, seed: subSeed(c.seed, "head") }));
   }
 
-  /** Logits [n, 1]. */
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+  /** The conv trunk's features, flattened: [n, base * base * width]. */
+  features(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     let h = x;
     this.convs.forEach((conv, i) => {
-      const y = conv.apply(h);
-      h = tf.leakyRelu(i === 0 ? y : this.bns[i - 1].apply(y, training), 0.2);
+      h = i === 0 ? conv.apply(h, "leakyrelu") : tf.leakyRelu(this.bns[i - 1].apply(conv.apply(h), training), 0.2);
     });
-    return this.head.apply(h.reshape([h.shape[0], -1]));
+    return h.reshape([h.shape[0], -1]);
+  }
+
+  /** Logits [n, 1]. */
+  apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    return this.head.apply(this.features(x, training));
   }
 
   layerFlops(): number[] {

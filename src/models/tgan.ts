@@ -483,15 +483,7 @@ export class AuxDiscriminator extends Module {
 
   /** Features [n, F] of images NHWC (conv) or points/flattened samples (MLP). */
   features(x: tf.Tensor, training: boolean): tf.Tensor2D {
-    if (this.conv) {
-      const d = this.conv;
-      let h = x as tf.Tensor4D;
-      d.convs.forEach((conv, i) => {
-        const y = conv.apply(h);
-        h = tf.leakyRelu(i === 0 ? y : d.bns[i - 1].apply(y, training), 0.2);
-      });
-      return h.reshape([h.shape[0], -1]) as tf.Tensor2D;
-    }
+    if (this.conv) return this.conv.features(x as tf.Tensor4D, training);
     return this.trunk!.apply(x.reshape([x.shape[0], this.c.dataDim]));
   }
 

@@ -5,8 +5,9 @@ import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
 import { avgPoolGradConfig, resizeNearestNeighborConfig, resizeNearestNeighborGradConfig } from "./pool-resize-grads";
 import { keepStock } from "./compose";
 import { batchMatMulConfig, meanConfig, sumConfig } from "./matmul-reduce";
-import { identityConfig } from "./identity";
+import { castConfig, identityConfig } from "./identity";
 import { sliceConfig, splitVConfig, unpackConfig } from "./slice";
+import { leakyReluConfig } from "./leaky-relu";
 
 export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
@@ -18,9 +19,11 @@ export const KIT_WASM_KERNELS: tf.KernelConfig[] = [
   sumConfig,
   meanConfig,
   identityConfig,
+  castConfig,
   sliceConfig,
   splitVConfig,
   unpackConfig,
+  leakyReluConfig,
 ];
 
 let registered = false;
