@@ -32,6 +32,7 @@ const CASES: Case[] = [
   { kernel: "Sum", shapes: "64x14x14x64 over N,H,W", inputs: () => ({ x: tf.randomNormal([64, 14, 14, 64]) }), attrs: { axis: [0, 1, 2], keepDims: false } },
   { kernel: "Mean", shapes: "64x7x7x128 over N,H,W", inputs: () => ({ x: tf.randomNormal([64, 7, 7, 128]) }), attrs: { axis: [0, 1, 2], keepDims: false } },
   { kernel: "Identity", shapes: "64x14x14x64", inputs: () => ({ x: tf.randomNormal([64, 14, 14, 64]) }), attrs: {} },
+  { kernel: "Cast", shapes: "64x14x14x64 float32 -> float32", inputs: () => ({ x: tf.randomNormal([64, 14, 14, 64]) }), attrs: { dtype: "float32" } },
   { kernel: "LeakyRelu", shapes: "64x32x32x64", inputs: () => ({ x: tf.randomNormal([64, 32, 32, 64]) }), attrs: { alpha: 0.2 } },
   { kernel: "Slice", shapes: "64x4x4x129 -> 64x4x4x128", inputs: () => ({ x: tf.randomNormal([64, 4, 4, 129]) }), attrs: { begin: [0, 0, 0, 0], size: [64, 4, 4, 128] } },
   { kernel: "Slice", shapes: "64x32x32x64 -> 32 channels", inputs: () => ({ x: tf.randomNormal([64, 32, 32, 64]) }), attrs: { begin: [0, 0, 0, 16], size: [64, 32, 32, 32] } },
