@@ -40,9 +40,10 @@
  * The gradient penalty differentiates D twice. Stock tfjs cannot do that for three ops D uses
  * (on every backend): LeakyRelu's gradient uses Greater, which has no gradient, and the gradients of
  * AvgPool and ResizeNearestNeighbor (AvgPoolGrad, ResizeNearestNeighborGrad) have none either.
- * src/nn/fused.ts gives LeakyRelu and the fused conv/dense kernels gradients built from Step, and
- * `avgPool2x` and `upsample2x` below are tf.customGrad ops whose gradients use the forward pooling /
- * upsampling kernels, so everything in D can be differentiated twice.
+ * The kit gives LeakyRelu (src/nn/gradients.ts) and the fused conv/dense kernels (src/nn/fused.ts)
+ * gradients built from Step, and `avgPool2x` and `upsample2x` below are tf.customGrad ops whose
+ * gradients use the forward pooling / upsampling kernels, so everything in D can be differentiated
+ * twice.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Module } from "../nn/module";
@@ -110,7 +111,6 @@ export const PGGAN_DEFAULTS: PgganConfig = {
 
 /** The paper's widths: 512 up to 32x32, then halving to 16 at 1024x1024. */
 export const PGGAN_PAPER_WIDTHS: Partial<PgganConfig> = { fmapBase: 16384, fmapMax: 512 };
-
 
 // ---------------------------------------------------------------------------------------------
 // Ops (all twice differentiable, for the gradient penalty)
