@@ -235,3 +235,22 @@ test("bad t-GAN settings and unlabelled data for ACGAN are UserErrors", async ()
   trainer.dispose();
   model.dispose();
 });
+
+test("labels outside 0..numClasses-1 are a clear error, from the pipeline's range or read back", async () => {
+  await useWasm();
+  const small = { imageSize: 16, channels: 1, ngf: 4, ndf: 4, noiseDim: 8, components: 3, codewordDim: 4, numClasses: 5, seed: 1 };
+  const data = syntheticDigits({ count: 20, seed: 3, size: 16 }); // labels 0..9
+  const model = new Tgan(small);
+  const trainer = new Trainer(model);
+  const batch = new ShuffledBatches(data, 0).batch(0, 20);
+  const top = Math.max(...batch.labels!.dataSync());
+  assert.deepEqual(batch.labelRange, [Math.min(...batch.labels!.dataSync()), top]);
+  assert.ok(top >= 5);
+  assert.throws(() => trainer.step(batch, 0, 0), (e: Error) => e instanceof UserError && e.message.includes(`label ${top} is outside 0..4 (numClasses = 5)`));
+  // A hand-made batch without a range: the labels are read back and checked the same way.
+  const own = { x: batch.x, labels: tf.tensor1d([0, 1, -1, 2], "int32") };
+  assert.throws(() => trainer.step({ x: tf.slice(batch.x, 0, 4), labels: own.labels }, 0, 0), /label -1 is outside 0\.\.4/);
+  tf.dispose([batch.x, batch.labels!, own.labels]);
+  trainer.dispose();
+  model.dispose();
+});

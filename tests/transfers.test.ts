@@ -11,6 +11,7 @@ import { countTransfers } from "../src/backend/transfers";
 import { Dcgan } from "../src/models/dcgan";
 import { Began } from "../src/models/began";
 import { Pggan } from "../src/models/pggan";
+import { Tgan } from "../src/models/tgan";
 import { Trainer } from "../src/train/trainer";
 import { ShuffledBatches } from "../src/data/dataset";
 import { syntheticDigits } from "../src/data/synthetic-digits";
@@ -44,6 +45,8 @@ test("a training step uploads only noise and scalars (the batch is already there
     ["dcgan", () => new Dcgan({ imageSize: 28, ngf: 4, ndf: 4, latentDim: 8, seed: 1 }), 28, 8],
     ["began", () => new Began({ imageSize: 16, channels: 1, n: 4, h: 8, seed: 1 }), 16, 8],
     ["pggan", () => new Pggan({ imageSize: 16, channels: 1, latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16, seed: 1 }), 16, 8],
+    // t-GAN: the largest per-example input is the one-hot class code of the fakes (10 classes).
+    ["tgan", () => new Tgan({ imageSize: 16, channels: 1, ngf: 4, ndf: 4, noiseDim: 8, components: 3, codewordDim: 4, seed: 1 }), 16, 10],
   ];
   for (const [name, make, size, latent] of cases) {
     const { transfers, imageValues, noiseValues } = await stepTransfers(make(), size, latent);

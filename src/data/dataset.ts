@@ -30,14 +30,21 @@ export function gather(ds: Dataset, indices: ArrayLike<number>): Batch {
   const size = ds.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(indices.length * size);
   const labels = ds.labels ? new Int32Array(indices.length) : null;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     out.set(ds.data.subarray(j * size, (j + 1) * size), i * size);
-    if (labels) labels[i] = ds.labels![j];
+    if (labels) {
+      const y = (labels[i] = ds.labels![j]);
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
   }
   return {
     x: tf.tensor(out, [indices.length, ...ds.shape]),
     labels: labels ? tf.tensor1d(labels, "int32") : undefined,
+    labelRange: labels && labels.length ? [lo, hi] : undefined,
   };
 }
 

@@ -544,7 +544,9 @@ export class LatentGan implements GanModel {
   private realLabels(batch: Batch): tf.Tensor1D {
     if (!batch.labels) throw new UserError(`${this.name} with an auxiliary classifier needs class labels, but the data has none`);
     const k = this.config.numClasses;
-    const bad = Array.from(batch.labels.dataSync()).find((y) => !(y >= 0 && y < k));
+    // The pipeline's label range saves reading the labels back every step; other sources are read.
+    const [lo, hi] = batch.labelRange ?? [Math.min(...batch.labels.dataSync()), Math.max(...batch.labels.dataSync())];
+    const bad = !(lo >= 0) ? lo : !(hi < k) ? hi : undefined;
     if (bad !== undefined) throw new UserError(`${this.name}: label ${bad} is outside 0..${k - 1} (numClasses = ${k})`);
     return batch.labels;
   }

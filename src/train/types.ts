@@ -7,6 +7,8 @@ export interface Batch {
   x: tf.Tensor;
   /** Integer class labels, where the data has them. */
   labels?: tf.Tensor1D;
+  /** The smallest and largest label, where the pipeline knew them (checking them needs no read-back). */
+  labelRange?: [number, number];
 }
 
 export interface StepContext {
