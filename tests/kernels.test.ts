@@ -121,22 +121,25 @@ test("phase plan covers every filter tap exactly once per axis", () => {
 
 test("composed kernels leak no tensors and no wasm buffers", async () => {
   await useWasm();
-  const x = tf.randomNormal([2, 9, 9, 4]) as tf.Tensor4D;
-  const w = tf.randomNormal([3, 3, 4, 5]) as tf.Tensor4D;
-  // Every kit kernel: conv filter and input gradients, upsampling and its gradient, pooling gradient.
-  const f = (a: tf.Tensor, b: tf.Tensor) => {
-    const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same");
-    const z = tf.conv2dTranspose(y, b as tf.Tensor4D, [2, 10, 10, 4], 2, "same");
-    return tf.sum(tf.avgPool(tf.image.resizeNearestNeighbor(z, [20, 20]), 2, 2, "valid"));
-  };
-  const step = () => tf.tidy(() => tf.grads(f)([x, w]));
-  tf.dispose(step());
-  const before = tf.memory();
-  const buffers = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-  for (let i = 0; i < 5; i++) tf.dispose(step());
-  assert.equal(tf.memory().numTensors, before.numTensors);
-  assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), buffers);
-  tf.dispose([x, w]);
+  // 4 input channels: the filter gradient takes the patch-matrix path (3*3*4 rows); 8: the dilated conv.
+  for (const ci of [4, 8]) {
+    const x = tf.randomNormal([2, 9, 9, ci]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, ci, 5]) as tf.Tensor4D;
+    // Every kit kernel: conv filter and input gradients, upsampling and its gradient, pooling gradient.
+    const f = (a: tf.Tensor, b: tf.Tensor) => {
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same");
+      const z = tf.conv2dTranspose(y, b as tf.Tensor4D, [2, 10, 10, ci], 2, "same");
+      return tf.sum(tf.avgPool(tf.image.resizeNearestNeighbor(z, [20, 20]), 2, 2, "valid"));
+    };
+    const step = () => tf.tidy(() => tf.grads(f)([x, w]));
+    tf.dispose(step());
+    const before = tf.memory();
+    const buffers = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    for (let i = 0; i < 5; i++) tf.dispose(step());
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), buffers);
+    tf.dispose([x, w]);
+  }
 });
 
 test("nearest-neighbour upsampling and its gradient on wasm match cpu", async () => {

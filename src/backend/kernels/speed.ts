@@ -23,6 +23,7 @@ interface Case {
 
 const CASES: Case[] = [
   { kernel: "Conv2DBackpropFilter", shapes: "x 64x14x14x64, dy 64x7x7x128, k4 s2", inputs: () => ({ x: tf.randomNormal([64, 14, 14, 64]), dy: tf.randomNormal([64, 7, 7, 128]) }), attrs: { strides: [2, 2], pad: "same", dataFormat: "NHWC", filterShape: [4, 4, 64, 128] } },
+  { kernel: "Conv2DBackpropFilter", shapes: "x 64x32x32x3, dy 64x32x32x64, k3 s1", inputs: () => ({ x: tf.randomNormal([64, 32, 32, 3]), dy: tf.randomNormal([64, 32, 32, 64]) }), attrs: { strides: [1, 1], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 64] } },
   { kernel: "Conv2DBackpropInput", shapes: "dy 64x7x7x128 -> 64x14x14x64, k4 s2", inputs: () => ({ dy: tf.randomNormal([64, 7, 7, 128]), filter: tf.randomNormal([4, 4, 64, 128]) }), attrs: { strides: [2, 2], pad: "same", dataFormat: "NHWC", inputShape: [64, 14, 14, 64] } },
   { kernel: "Conv2DBackpropInput", shapes: "dy 64x14x14x64 -> 64x28x28x1, k4 s2", inputs: () => ({ dy: tf.randomNormal([64, 14, 14, 64]), filter: tf.randomNormal([4, 4, 1, 64]) }), attrs: { strides: [2, 2], pad: "same", dataFormat: "NHWC", inputShape: [64, 28, 28, 1] } },
   { kernel: "ResizeNearestNeighbor", shapes: "64x16x16x64 -> 32x32", inputs: () => ({ images: tf.randomNormal([64, 16, 16, 64]) }), attrs: { size: [32, 32], alignCorners: false, halfPixelCenters: false } },
