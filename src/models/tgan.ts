@@ -508,6 +508,16 @@ export class AuxDiscriminator extends Module {
  * One GAN with a configurable latent prior, class conditioning and auxiliary classifier.
  * t-GAN, DeLiGAN and ACGAN are presets of it (Tgan below, Deligan, Acgan).
  */
+function labelRange(labels: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < labels.length; i++) {
+    lo = Math.min(lo, labels[i]);
+    hi = Math.max(hi, labels[i]);
+  }
+  return [lo, hi];
+}
+
 export class LatentGan implements GanModel {
   readonly config: LatentGanConfig;
   readonly G: LatentGenerator;
@@ -545,7 +555,7 @@ export class LatentGan implements GanModel {
     if (!batch.labels) throw new UserError(`${this.name} with an auxiliary classifier needs class labels, but the data has none`);
     const k = this.config.numClasses;
     // The pipeline's label range saves reading the labels back every step; other sources are read.
-    const [lo, hi] = batch.labelRange ?? [Math.min(...batch.labels.dataSync()), Math.max(...batch.labels.dataSync())];
+    const [lo, hi] = batch.labelRange ?? labelRange(batch.labels.dataSync());
     const bad = !(lo >= 0) ? lo : !(hi < k) ? hi : undefined;
     if (bad !== undefined) throw new UserError(`${this.name}: label ${bad} is outside 0..${k - 1} (numClasses = ${k})`);
     return batch.labels;
