@@ -25,26 +25,31 @@ export function exampleCount(ds: Dataset): number {
   return ds.data.length / ds.shape.reduce((a, b) => a * b, 1);
 }
 
-/** Gather examples by index into one tensor (and labels). */
+/** The smallest and largest of some class labels. */
+export function labelRange(labels: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < lo) lo = labels[i];
+    if (labels[i] > hi) hi = labels[i];
+  }
+  return [lo, hi];
+}
+
+/** Gather examples by index into one tensor (and labels, with their range). */
 export function gather(ds: Dataset, indices: ArrayLike<number>): Batch {
   const size = ds.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(indices.length * size);
   const labels = ds.labels ? new Int32Array(indices.length) : null;
-  let lo = Infinity;
-  let hi = -Infinity;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     out.set(ds.data.subarray(j * size, (j + 1) * size), i * size);
-    if (labels) {
-      const y = (labels[i] = ds.labels![j]);
-      if (y < lo) lo = y;
-      if (y > hi) hi = y;
-    }
+    if (labels) labels[i] = ds.labels![j];
   }
   return {
     x: tf.tensor(out, [indices.length, ...ds.shape]),
     labels: labels ? tf.tensor1d(labels, "int32") : undefined,
-    labelRange: labels && labels.length ? [lo, hi] : undefined,
+    labelRange: labels && labels.length ? labelRange(labels) : undefined,
   };
 }
 

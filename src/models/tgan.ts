@@ -42,7 +42,7 @@ import { adamRule, checkConfig, Rule, rules } from "../train/config";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { UserError } from "../errors";
 import { mulberry32, normalFrom } from "../data/rng";
-import type { Dataset } from "../data/dataset";
+import { labelRange, type Dataset } from "../data/dataset";
 import { discriminatorLoss, generatorLoss, GeneratorLoss, Mlp } from "./gan";
 import { DcganConfig, DcganDiscriminator, DcganGenerator } from "./dcgan";
 
@@ -508,16 +508,6 @@ export class AuxDiscriminator extends Module {
  * One GAN with a configurable latent prior, class conditioning and auxiliary classifier.
  * t-GAN, DeLiGAN and ACGAN are presets of it (Tgan below, Deligan, Acgan).
  */
-function labelRange(labels: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < labels.length; i++) {
-    lo = Math.min(lo, labels[i]);
-    hi = Math.max(hi, labels[i]);
-  }
-  return [lo, hi];
-}
-
 export class LatentGan implements GanModel {
   readonly config: LatentGanConfig;
   readonly G: LatentGenerator;

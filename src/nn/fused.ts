@@ -115,25 +115,18 @@ function fuseHere(act: Activation): boolean {
   return isFusable(act) && !(act === "leakyrelu" && tf.getBackend() === "wasm");
 }
 
-/** act(conv2d(x, filter) + bias) as one FusedConv2D kernel where the backend does that well. */
+/** act(conv2d(x, filter) + bias): one FusedConv2D kernel, with the activation fused where the backend does that well. */
 export function conv2dAct(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | null, stride: number, pad: ConvPad, act: Activation = "linear", alpha = 0.2): tf.Tensor4D {
-  if (!fuseHere(act)) {
-    if (isFusable(act)) return activate(conv2dAct(x, filter, bias, stride, pad, "linear"), act, alpha) as tf.Tensor4D;
-    const y = tf.conv2d(x, filter, stride, pad);
-    return activate(bias ? tf.add(y, bias) : y, act, alpha) as tf.Tensor4D;
-  }
+  // The kernel always takes the bias; an activation it should not apply follows it.
+  if (!fuseHere(act)) return activate(conv2dAct(x, filter, bias, stride, pad, "linear"), act, alpha) as tf.Tensor4D;
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
   const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC", dilations: [1, 1], dimRoundingMode: undefined, activation: act, leakyreluAlpha: alpha };
   return tf.engine().runKernel("FusedConv2D", inputs, attrs as any) as tf.Tensor4D;
 }
 
-/** act(x W + bias) for x [n, in], W [in, out] as one _FusedMatMul kernel where the backend does that well. */
+/** act(x W + bias) for x [n, in], W [in, out]: one _FusedMatMul kernel, with the activation fused where the backend does that well. */
 export function denseAct(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | null, act: Activation = "linear", alpha = 0.2): tf.Tensor2D {
-  if (!fuseHere(act)) {
-    if (isFusable(act)) return activate(denseAct(x, kernel, bias, "linear"), act, alpha) as tf.Tensor2D;
-    const y = tf.matMul(x, kernel);
-    return activate(bias ? tf.add(y, bias) : y, act, alpha) as tf.Tensor2D;
-  }
+  if (!fuseHere(act)) return activate(denseAct(x, kernel, bias, "linear"), act, alpha) as tf.Tensor2D;
   const [n, k] = x.shape;
   const units = kernel.shape[1];
   const a = tf.reshape(x, [1, n, k]);

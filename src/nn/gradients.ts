@@ -12,12 +12,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** dy reshaped to keep the reduced axes as 1s, times `scale`, broadcast back to x's shape. */
-function broadcastBack(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | undefined, scale: number): tf.Tensor {
+/** dy reshaped to keep the reduced axes as 1s, broadcast back to x's shape; divided by their count for a mean. */
+function broadcastBack(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | undefined, mean: boolean): tf.Tensor {
   const axes = tf.util.parseAxisParam((axis ?? null) as number[], x.shape);
   const kept = x.shape.slice();
   for (const a of axes) kept[a] = 1;
-  const small = tf.reshape(scale === 1 ? dy : tf.mul(dy, scale), kept);
+  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  const small = tf.reshape(mean ? tf.mul(dy, 1 / count) : dy, kept);
   return tf.mul(small, tf.onesLike(x));
 }
 
@@ -26,26 +27,16 @@ let registered = false;
 export function registerKitGradients(): void {
   if (registered) return;
   registered = true;
-  tf.registerGradient({
-    kernelName: "Sum",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as { axis?: number | number[] };
-      return { x: () => broadcastBack(dy as tf.Tensor, x, axis, 1) };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "Mean",
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as { axis?: number | number[] };
-      const axes = tf.util.parseAxisParam((axis ?? null) as number[], x.shape);
-      const count = axes.reduce((n, a) => n * x.shape[a], 1);
-      return { x: () => broadcastBack(dy as tf.Tensor, x, axis, 1 / count) };
-    },
-  });
+  for (const [kernelName, mean] of [["Sum", false], ["Mean", true]] as const) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ["x"],
+      gradFunc: (dy, saved, attrs) => {
+        const { axis } = attrs as unknown as { axis?: number | number[] };
+        return { x: () => broadcastBack(dy as tf.Tensor, saved[0], axis, mean) };
+      },
+    });
+  }
   tf.registerGradient({
     kernelName: "LeakyRelu",
     inputsToSave: ["x"],
