@@ -17,6 +17,10 @@
  * to diag(sqrt w) (V^T S2 V) diag(sqrt w), whose eigenvalues are the same: that matrix is the one
  * decomposed. Both eigendecompositions are ml-matrix's (float64). A result below 0 (rounding only:
  * the exact value is a squared distance) is reported as 0.
+ *
+ * Cost grows as d^3 (two eigendecompositions, two d x d products): measured 0.16 CPU-seconds at
+ * d = 128, 3.2 at d = 512, 26 at d = 1024 on the development machine; Inception's d = 2048 would
+ * take a few minutes.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { UserError } from "../errors";
