@@ -70,7 +70,7 @@ function fmt(v: number | null | undefined): string {
 }
 
 export function reportTable(r: EvalReport): string {
-  const rows = Object.entries(r.metrics).map(([name, m]) => [name, fmt(m.value) + (m.details.stderr !== undefined ? ` ± ${fmt(m.details.stderr)}` : ""), fmt(m.floor)]);
+  const rows = Object.entries(r.metrics).map(([name, m]) => [name, fmt(m.value) + (m.details.std !== undefined ? ` ± ${fmt(m.details.std)}` : ""), fmt(m.floor)]);
   const head = ["metric", `samples (n = ${r.n})`, `real vs real (n = ${r.referenceSize})`];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i])).join("  ");
