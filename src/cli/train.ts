@@ -4,7 +4,7 @@
  */
 import { MODELS } from "../models/registry";
 import { DATA_NAMES } from "../data/registry";
-import { intOption, parse, runMain } from "./common";
+import { intOption, noPositionals, parse, runMain } from "./common";
 import { trainAndReport } from "./report";
 
 const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR] [--backend NAME]
@@ -17,17 +17,20 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --out         output folder (default out/<model>-<data>); holds latest.ckpt
   --checkpoint-every  save a checkpoint every N steps and at the end (default 100)
   --resume      continue from the output folder's latest.ckpt up to --steps in all
+  --force       with --resume: continue even if the checkpoint was trained on another dataset,
+                image shape or batch size (a warning instead of a refusal)
   --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
 
 runMain(async () => {
-  const { values } = parse(
+  const { values, positionals } = parse(
     {
       model: { type: "string" }, data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" },
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
-      "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+      "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, force: { type: "boolean" },
     },
     USAGE,
   );
+  noPositionals(positionals);
   await trainAndReport({
     model: values.model ?? "dcgan",
     data: values.data ?? "synthetic-digits",
@@ -38,6 +41,7 @@ runMain(async () => {
     backend: values.backend,
     checkpointEvery: intOption("checkpoint-every", values["checkpoint-every"], 100, 0),
     resume: values.resume ?? false,
-    resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume").join(" ")}`,
+    force: values.force ?? false,
+    resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume" && a !== "--force").join(" ")}`,
   });
 });
