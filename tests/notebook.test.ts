@@ -253,7 +253,7 @@ test("Ctrl-C through npm run nb stops the kernel, keeps the finished cells' outp
   const kernel = Number(fs.readFileSync(pids, "utf8"));
   run.signalGroup("SIGINT");
   assert.equal(await run.exit, 130, run.stderr());
-  assert.match(run.stderr(), /SIGINT while running code cell 2\/2 of .*t\.ipynb: stopped the kernel/);
+  assert.match(run.stderr(), /SIGINT while running code cell 2\/3 of .*t\.ipynb: stopped the kernel/);
   assert.ok(await gone(kernel, 5000), "the kernel is gone");
   const cells = readCells(file);
   assert.deepEqual(cells[0].outputs, [{ output_type: "stream", name: "stdout", text: ["first\n"] }]);
