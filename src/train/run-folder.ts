@@ -32,10 +32,16 @@ export function checkOutFolder(out: string): void {
     // does not exist yet: create it below
   }
   if (st && !st.isDirectory()) throw new UserError(`--out ${out} is a file, not a folder: choose another --out`);
-  try {
-    fs.mkdirSync(out, { recursive: true });
-  } catch (err) {
-    throw new UserError(`cannot create the output folder ${out}: ${(err as Error).message} (choose another --out)`);
+  // One level at a time: node 20's recursive mkdir spins forever under /proc (a parent that exists
+  // but refuses a new entry with ENOENT).
+  const missing: string[] = [];
+  for (let p = path.resolve(out); !fs.existsSync(p); p = path.dirname(p)) missing.unshift(p);
+  for (const dir of missing) {
+    try {
+      fs.mkdirSync(dir);
+    } catch (err) {
+      throw new UserError(`cannot create the output folder ${out}: ${(err as { code?: string }).code ?? (err as Error).message} (choose another --out)`);
+    }
   }
   // access(W_OK) says yes to root on a read-only mount: writing a file is the real test.
   const probe = path.join(out, `.write-test-${process.pid}`);
