@@ -366,34 +366,40 @@ function asideName(file: string): string {
 }
 
 /**
- * Make `<dir>/<file.name>` hold a good file. One already there is kept if its MD5 matches, or if its
- * content passes the file's content test (the same data compressed differently, e.g. Debian's
- * dataset-fashion-mnist); otherwise it is moved aside (never deleted: the user may have put it
- * there) and the file downloaded.
+ * Judge a file already at `<dir>/<file.name>`: kept (true) if its MD5 matches, or if its content
+ * passes the file's content test (the same data compressed differently, e.g. Debian's
+ * dataset-fashion-mnist); otherwise moved aside (never deleted: the user may have put it there).
+ * False when there is no file (any more).
  */
+async function keepExisting(file: RemoteFile, s: Settings): Promise<boolean> {
+  const final = path.join(s.dir, file.name);
+  if (!fs.existsSync(final)) return false;
+  const got = await md5File(final);
+  if (got === file.md5) {
+    s.log(`${file.name}: already here, md5 ok`);
+    return true;
+  }
+  let problem = `md5 ${got} is not the published ${file.md5}`;
+  if (file.content) {
+    try {
+      const what = file.content(final);
+      s.log(`${file.name}: already here; its bytes differ from the published archive (compressed differently), its content is ${what}: keeping it`);
+      return true;
+    } catch (err) {
+      problem = `its content is ${(err as Error).message}`;
+    }
+  }
+  const aside = asideName(final);
+  fs.renameSync(final, aside);
+  s.log(`${file.name}: ${problem}: moved it aside to ${aside} (delete it when you no longer need it), downloading the file again`);
+  return false;
+}
+
+/** Make `<dir>/<file.name>` hold a good file: keep the one there (see keepExisting) or download it. */
 async function ensureFile(file: RemoteFile, s: Settings): Promise<void> {
+  if (await keepExisting(file, s)) return;
   const final = path.join(s.dir, file.name);
   const part = `${final}.part`;
-  if (fs.existsSync(final)) {
-    const got = await md5File(final);
-    if (got === file.md5) {
-      s.log(`${file.name}: already here, md5 ok`);
-      return;
-    }
-    let problem = `md5 ${got} is not the published ${file.md5}`;
-    if (file.content) {
-      try {
-        const what = file.content(final);
-        s.log(`${file.name}: already here; its bytes differ from the published archive (compressed differently), its content is ${what}: keeping it`);
-        return;
-      } catch (err) {
-        problem = `its content is ${(err as Error).message}`;
-      }
-    }
-    const aside = asideName(final);
-    fs.renameSync(final, aside);
-    s.log(`${file.name}: ${problem}: moved it aside to ${aside} (delete it when you no longer need it), downloading the file again`);
-  }
   const url = urlOf(file, s.baseUrl);
   let lastError: Error = new Error("no attempt");
   for (let attempt = 0; attempt <= s.retries; attempt++) {
@@ -468,8 +474,12 @@ export async function downloadDataset(source: DataSource, opts: DownloadOptions)
   } catch (err) {
     throw new UserError(`cannot create ${s.dir}: ${(err as Error).message}`);
   }
+  // Judge every file already in place first, so a missing network does not hide a bad one.
+  const kept = new Set<string>();
+  for (const file of source.files) if (await keepExisting(file, s)) kept.add(file.name);
   for (let i = 0; i < source.files.length; i++) {
     const file = source.files[i];
+    if (kept.has(file.name)) continue;
     try {
       await ensureFile(file, s);
     } catch (err) {
