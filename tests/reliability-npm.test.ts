@@ -83,7 +83,7 @@ test("Ctrl-C through npm run demo saves and prints a resume line with the same b
   assert.equal(readCheckpoint(path.join(out, "latest.ckpt")).header.step, Number(m[1]));
 });
 
-test("SIGTERM to npm alone (kill PID) saves and exits 143, leaving no training orphaned; so does timeout (#1)", async () => {
+test("SIGTERM to npm alone (kill PID) saves and exits 143, leaving no training orphaned; so do timeout and SIGHUP (#1)", async () => {
   const out = tmp("npm-sigterm");
   const run = npmRun("train", gan(out, 1_000_000));
   await run.waitFor(/^training gan/m);
@@ -108,6 +108,16 @@ test("SIGTERM to npm alone (kill PID) saves and exits 143, leaving no training o
   assert.equal(code, 143, stdout);
   assert.match(stdout, /interrupted at step \d+: checkpoint saved to/);
   assert.ok(!alive(trainer2));
+
+  // The terminal closes: SIGHUP to the group. npm dies of it at once; the trainer saves first.
+  const out3 = tmp("npm-sighup");
+  const hup = npmRun("train", gan(out3, 1_000_000));
+  await hup.waitFor(/^training gan/m);
+  const trainer3 = lockPid(out3);
+  hup.signalGroup("SIGHUP");
+  assert.ok(await gone(trainer3, 10_000), "the trainer ends");
+  assert.ok(readCheckpoint(path.join(out3, "latest.ckpt")).header.step > 0, "and saved its checkpoint");
+  assert.ok(!fs.existsSync(path.join(out3, ".lock")), "and released the lock");
 });
 
 test("resuming through npm run train is exact: 2 steps, then --resume to 5, equals 5 straight steps (#5)", () => {
