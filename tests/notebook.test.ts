@@ -15,9 +15,10 @@ import { isQuick, showHtml, showMarkdown, showPng } from "../src/notebook/displa
 import { runNotebook } from "../src/notebook/run-notebook";
 
 const root = path.resolve(__dirname, "..");
-import { alive, gone, npmRun } from "./npm-run";
+import { alive, gone, killAllRuns, npmRun } from "./npm-run";
 const tempDirs: string[] = [];
 after(() => {
+  killAllRuns(); // a failing test leaves no runner or kernel behind
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 function tempDir(): string {

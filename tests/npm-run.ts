@@ -19,12 +19,33 @@ export interface NpmRun {
   signalGroup(signal: NodeJS.Signals): void;
 }
 
+/** Every group started, to kill what a failing test leaves running (see killAllRuns). */
+const groups = new Set<number>();
+
+/** Track a process group started otherwise (e.g. by `timeout`, which leads its own group). */
+export function trackGroup(pgid: number): void {
+  groups.add(pgid);
+}
+
+/** SIGKILL every process group npmRun started that may still run: call from an `after` hook. */
+export function killAllRuns(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  groups.clear();
+}
+
 export function npmRun(script: string, args: string[], env: Record<string, string> = {}): NpmRun {
   const child = spawn("npm", ["run", "--silent", script, "--", ...args], {
     cwd: root,
     detached: true,
     env: { ...process.env, CI: "true", ...env },
   });
+  groups.add(child.pid!);
   let out = "";
   let err = "";
   child.stdout!.on("data", (d) => (out += d));

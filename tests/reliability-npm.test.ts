@@ -5,7 +5,7 @@
  * folder's lock, resume checks and exactness, data files judged by content, and the errors that
  * must come before training as one `error:` line.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,7 +14,9 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { PNG } from "pngjs";
 import { readCheckpoint } from "../src/train/checkpoint";
-import { alive, gone, npmRun, root } from "./npm-run";
+import { alive, gone, killAllRuns, npmRun, root, trackGroup } from "./npm-run";
+
+after(killAllRuns); // a failing test leaves no training running
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
 // Options given twice: the last one counts (node's parseArgs), so `more` can override these.
@@ -98,6 +100,7 @@ test("SIGTERM to npm alone (kill PID) saves and exits 143, leaving no training o
   // when it gets SIGTERM itself, as here (so the test need not guess how long start-up takes).
   const out2 = tmp("npm-timeout");
   const t = spawn("timeout", ["600", "npm", "run", "--silent", "train", "--", ...gan(out2, 1_000_000)], { cwd: root, env: { ...process.env, CI: "true" } });
+  trackGroup(t.pid!);
   let stdout = "";
   t.stdout.on("data", (d) => (stdout += d));
   const t0 = Date.now();
