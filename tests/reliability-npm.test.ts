@@ -28,6 +28,18 @@ function npmSync(script: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same, not blocking: for independent runs to overlap (most of each is start-up). */
+function npmAsync(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "--silent", script, "--", ...args], { cwd: root, env: { ...process.env, CI: "true" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** One `error:` line on stderr, exit code 2, no stack trace, and no training started. */
 function userError(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp, what: string): void {
   assert.equal(r.code, 2, `${what}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -123,14 +135,13 @@ test("SIGTERM to npm alone (kill PID) saves and exits 143, leaving no training o
   assert.ok(!fs.existsSync(path.join(out3, ".lock")), "and released the lock");
 });
 
-test("resuming through npm run train is exact: 2 steps, then --resume to 5, equals 5 straight steps (#5)", () => {
+test("resuming through npm run train is exact: 2 steps, then --resume to 5, equals 5 straight steps (#5)", async () => {
   const args = (out: string, steps: number) => ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--checkpoint-every", "0", "--steps", String(steps), "--out", out];
   const a = tmp("npm-exact-a");
   const b = tmp("npm-exact-b");
-  for (const [out, steps, more] of [[a, 2, []], [a, 5, ["--resume"]], [b, 5, []]] as const) {
-    const r = npmSync("train", [...args(out, steps), ...more]);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  const [first, straight] = await Promise.all([npmAsync("train", args(a, 2)), npmAsync("train", args(b, 5))]);
+  const resumed = npmSync("train", [...args(a, 5), "--resume"]);
+  for (const r of [first, straight, resumed]) assert.equal(r.code, 0, r.stderr);
   const losses = (out: string) => {
     const [head, ...rows] = fs.readFileSync(path.join(out, "log.csv"), "utf8").trim().split("\n");
     const cols = head.split(",").map((c, i) => [c, i] as const).filter(([c]) => c.endsWith("_loss"));
@@ -220,7 +231,7 @@ test("npm run data keeps valid files placed by hand (compressed differently) and
   assert.match(r.stderr.trim(), /^error: no network .*put .*t10k-labels-idx1-ubyte\.gz from/);
 });
 
-test("what can be checked before training is, as one error line through npm (#4)", () => {
+test("what can be checked before training is, as one error line through npm (#4)", async () => {
   const file = path.join(tmp("npm-out"), "a-file");
   fs.writeFileSync(file, "x");
   const images = tmp("npm-images");
@@ -245,10 +256,11 @@ test("what can be checked before training is, as one error line through npm (#4)
     ["train", ["--seed", "12345678901234567890"], /--seed is too large, got "12345678901234567890"/],
     ["train", ["--model", "dcgan", "--data", `${huge}:size=8`], /big\.png is a 25000x25000 PNG \(625 megapixels\), over the 100-megapixel decoding limit/],
   ];
-  for (const [script, args, pattern] of cases) userError(npmSync(script, args), pattern, `npm run ${script} -- ${args.join(" ")}`);
+  const results = await Promise.all(cases.map(([script, args]) => npmAsync(script, args)));
+  cases.forEach(([script, args, pattern], i) => userError(results[i], pattern, `npm run ${script} -- ${args.join(" ")}`));
 });
 
-test("a damaged checkpoint on --resume is one error line, whatever the damage (#4)", () => {
+test("a damaged checkpoint on --resume is one error line, whatever the damage (#4)", async () => {
   const out = tmp("npm-damaged");
   const ok = npmSync("train", gan(out, 2));
   assert.equal(ok.code, 0, ok.stderr);
@@ -265,9 +277,15 @@ test("a damaged checkpoint on --resume is one error line, whatever the damage (#
     ["cut right after its header", good.subarray(0, headerEnd), /latest\.ckpt is truncated or damaged/],
     ["a header without variables", Buffer.concat([good.subarray(0, 8), len, json]), /latest\.ckpt: damaged checkpoint header \(no variable list\)/],
   ];
-  for (const [what, bytes, pattern] of damaged) {
-    fs.writeFileSync(ckpt, bytes);
-    const r = npmSync("train", gan(out, 4, ["--resume"]));
+  const results = await Promise.all(
+    damaged.map(([, bytes]) => {
+      const copy = tmp("npm-damaged-copy");
+      fs.writeFileSync(path.join(copy, "latest.ckpt"), bytes);
+      return npmAsync("train", gan(copy, 4, ["--resume"]));
+    }),
+  );
+  for (const [i, [what, , pattern]] of damaged.entries()) {
+    const r = results[i];
     assert.equal(r.code, 2, `${what}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split("\n").length, 1, `${what}: ${r.stderr}`);
     assert.match(r.stderr.trim(), new RegExp(`^error: .*${pattern.source}`), what);
