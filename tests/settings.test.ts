@@ -116,6 +116,11 @@ test("train --set/--image-size, then generate writes a grid, PNGs, an .npy and a
   assert.deepEqual(run.settings, { n: 4, h: 8 });
   assert.deepEqual(run.fit, { from: 28, to: 32, mode: "pad" });
   const ck = path.join(out, "latest.ckpt");
+  // --resume without --set keeps the recorded settings and image size (another n would not load).
+  const resumed = cli("train.ts", ["--model", "began", "--data", "synthetic-digits", "--steps", "3", "--batch-size", "4", "--out", out, "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /32x32 by padding with background \(as the checkpoint recorded\)/);
+  assert.match(resumed.stdout, /resuming began .* at step 2/);
   const npy = cli("generate.ts", ["--checkpoint", ck, "--n", "5", "--format", "npy", "--seed", "4"]);
   assert.equal(npy.code, 0, npy.stderr);
   const arr = parseNpy(fs.readFileSync(path.join(out, "generated", "samples-seed4.npy")), "s");

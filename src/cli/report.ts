@@ -63,7 +63,14 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const ckpt = path.join(out, "latest.ckpt");
   // A resumed run keeps the settings and image size its checkpoint recorded, unless given again.
   const saved = o.resume && fs.existsSync(ckpt) ? (readCheckpoint(ckpt).header.info.run as RunInfo | undefined) : undefined;
-  const { fit, note } = chooseFit(raw, entry.imageSize, o.imageSize ?? (saved?.fit.mode !== "none" ? saved?.fit.to : undefined), o.fit ?? (saved?.fit.mode === "none" ? undefined : saved?.fit.mode));
+  const fromCheckpoint = o.imageSize === undefined && saved !== undefined && saved.fit.mode !== "none";
+  const { fit, note } = chooseFit(
+    raw,
+    entry.imageSize,
+    fromCheckpoint ? saved!.fit.to : o.imageSize,
+    o.fit ?? (fromCheckpoint ? (saved!.fit.mode as FitMode) : undefined),
+    fromCheckpoint ? "as the checkpoint recorded" : undefined,
+  );
   if (note) console.log(note);
   const data = applyFit(raw, fit);
   const settings = o.settings && Object.keys(o.settings).length ? o.settings : (saved?.settings ?? {});

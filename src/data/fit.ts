@@ -69,7 +69,7 @@ export function unfitSamples(x: tf.Tensor4D, fit: ImageFit): tf.Tensor4D {
  * The fit for training `model` on `ds`: the requested size (or the model's own need) and mode
  * (or the default), with the one line to print when the data is changed.
  */
-export function chooseFit(ds: Dataset, need: ((size: number) => number) | undefined, requested?: number, mode?: FitMode): { fit: ImageFit; note: string | null } {
+export function chooseFit(ds: Dataset, need: ((size: number) => number) | undefined, requested?: number, mode?: FitMode, reason?: string): { fit: ImageFit; note: string | null } {
   if (ds.shape.length !== 3) {
     if (requested !== undefined) throw new UserError(`--image-size applies to images, but ${ds.name} holds ${ds.shape.join("x")} points`);
     return { fit: { from: 0, to: 0, mode: "none" }, note: null };
@@ -79,7 +79,7 @@ export function chooseFit(ds: Dataset, need: ((size: number) => number) | undefi
   const m = mode && to !== from ? mode : defaultFit(from, to);
   if (m === "pad" && to < from) throw new UserError(`cannot pad ${from}x${from} images to ${to}x${to}: use --fit resize or a larger --image-size`);
   const fit: ImageFit = { from, to, mode: m };
-  const why = requested !== undefined ? "as asked (--image-size)" : "the size this model needs; --image-size N to choose";
+  const why = reason ?? (requested !== undefined ? "as asked (--image-size)" : "the size this model needs; --image-size N to choose");
   const how = m === "pad" ? "padding with background" : "resizing bilinearly";
   return { fit, note: m === "none" ? null : `images ${from}x${from} -> ${to}x${to} by ${how} (${why})` };
 }
