@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkSweepConfig, expandRuns, SweepConfig, trainArgs } from "../src/sweep/config";
+import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs } from "../src/sweep/config";
 import { resolveShard, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
@@ -62,6 +62,7 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   const args = trainArgs(c, runs[3], true);
   assert.deepEqual(args.slice(-5), ["--set", "optimizer.lr=0.0001", "--set", "loss=saturating", "--resume"]);
   assert.deepEqual(args.slice(0, 10), ["--model", "gan", "--data", "ring8", "--steps", "12", "--batch-size", "32", "--seed", "0"]);
+  for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
 });
 
 test("shards: --shard i/n, Slurm arrays (with MIN offset and STEP), Kubernetes Indexed Jobs", () => {
