@@ -13,6 +13,9 @@ import { readCheckpoint } from "../train/checkpoint";
 import { DivergenceError, UserError } from "../errors";
 import { Figure, lineChart, saveHtml, smooth } from "../viz/charts";
 import { saveGrid } from "../viz/image-grid";
+import { applyFit, chooseFit, FitMode, ImageFit } from "../data/fit";
+import type { ModelSettings } from "../models/settings";
+import { writeRunSummary } from "../train/run-summary";
 
 export interface ReportOptions {
   model: string;
@@ -28,16 +31,40 @@ export interface ReportOptions {
   resume?: boolean;
   /** The command to print in the "resume with" hint. */
   resumeCommand?: string;
+  /** The model's own settings (--config / --set), checked by the model. */
+  settings?: ModelSettings;
+  /** Train at this image size (pad or resize the data); default: what the model needs. */
+  imageSize?: number;
+  fit?: FitMode;
+}
+
+/** What a checkpoint records about its run, so generate / eval / --resume rebuild the same model. */
+export interface RunInfo {
+  model: string;
+  data: string;
+  settings: ModelSettings;
+  fit: ImageFit;
+  batchSize: number;
+  /** Shape and classes of the (fitted) training data. */
+  dataShape: number[];
+  numClasses: number | null;
 }
 
 export async function trainAndReport(o: ReportOptions): Promise<void> {
   const entry = modelEntry(o.model); // unknown names fail before anything slow
   await initBackend({ backend: o.backend });
-  const data = loadData(o.data);
-  const out = path.resolve(o.out ?? `out/${o.model}-${data.name}`);
-  const model = entry.create(data, o.seed);
-  const trainer = new Trainer(model);
+  const raw = loadData(o.data);
+  const out = path.resolve(o.out ?? `out/${o.model}-${raw.name}`);
   const ckpt = path.join(out, "latest.ckpt");
+  // A resumed run keeps the settings and image size its checkpoint recorded, unless given again.
+  const saved = o.resume && fs.existsSync(ckpt) ? (readCheckpoint(ckpt).header.info.run as RunInfo | undefined) : undefined;
+  const { fit, note } = chooseFit(raw, entry.imageSize, o.imageSize ?? (saved?.fit.mode !== "none" ? saved?.fit.to : undefined), o.fit ?? (saved?.fit.mode === "none" ? undefined : saved?.fit.mode));
+  if (note) console.log(note);
+  const data = applyFit(raw, fit);
+  const settings = o.settings && Object.keys(o.settings).length ? o.settings : (saved?.settings ?? {});
+  const model = entry.create(data, o.seed, settings);
+  const runInfo: RunInfo = { model: o.model, data: o.data, settings, fit, batchSize: o.batchSize, dataShape: data.shape, numClasses: data.labels ? (data.numClasses ?? null) : null };
+  const trainer = new Trainer(model);
   let start = 0;
   let seed = o.seed;
   if (o.resume) {
@@ -51,7 +78,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
   console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps - start} steps of ${o.batchSize}`);
   const every = o.checkpointEvery ?? 100;
-  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data })];
+  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { run: runInfo })];
   try {
     await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });
   } catch (err) {
@@ -101,6 +128,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   written.push(saveHistoryCsv(path.join(out, "log.csv"), history));
   written.push(ckpt);
   const secs = history[history.length - 1].time;
+  written.push(writeRunSummary(path.join(out, "run.json"), { ...runInfo, seed, steps: o.steps, resumedFrom: start, seconds: secs, final: history[history.length - 1].values }));
   console.log(`done in ${secs.toFixed(0)} s (${(((o.steps - start) * o.batchSize) / secs).toFixed(0)} examples/s)`);
   for (const f of written) console.log(`wrote ${f}`);
   trainer.dispose();

@@ -6,8 +6,17 @@ import { MODELS } from "../models/registry";
 import { DATA_NAMES } from "../data/registry";
 import { intOption, parse, runMain } from "./common";
 import { trainAndReport } from "./report";
+import { readSettings } from "./settings";
+import { UserError } from "../errors";
+import type { FitMode } from "../data/fit";
 
-const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR] [--backend NAME]
+function fitOption(raw: string | undefined): FitMode | undefined {
+  if (raw === undefined || raw === "pad" || raw === "resize") return raw;
+  throw new UserError(`--fit must be pad or resize, got "${raw}"`);
+}
+
+const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR]
+                        [--config FILE.json] [--set key=value ...] [--image-size N [--fit pad|resize]] [--backend NAME]
   --model       ${Object.keys(MODELS).join(" | ")}
   --data        ${DATA_NAMES.join(" | ")} | a folder of IDX files, CIFAR-10 batches or images
                 (images: DIR[:size=32|64][:limit=N]; get datasets with \`npm run data -- NAME\`)
@@ -17,6 +26,12 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --out         output folder (default out/<model>-<data>); holds latest.ckpt
   --checkpoint-every  save a checkpoint every N steps and at the end (default 100)
   --resume      continue from the output folder's latest.ckpt up to --steps in all
+  --config      a JSON object of the model's settings, e.g. {"gamma": 0.7, "optimizer": {"lr": 1e-4}}
+  --set         one setting, repeatable, over --config: --set gamma=0.7 --set optimizer.lr=1e-4
+                (values read as JSON, else text; unknown keys are listed with the known ones)
+  --image-size  train at N x N pixels (default: the size the model needs, e.g. BEGAN 28 -> 32,
+                said in one line); --fit pad (background border) or resize (bilinear); default:
+                pad when N is at most a quarter larger than the data, else resize
   --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
 
 runMain(async () => {
@@ -25,6 +40,7 @@ runMain(async () => {
       model: { type: "string" }, data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" },
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
       "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+      config: { type: "string" }, set: { type: "string", multiple: true }, "image-size": { type: "string" }, fit: { type: "string" },
     },
     USAGE,
   );
@@ -38,6 +54,9 @@ runMain(async () => {
     backend: values.backend,
     checkpointEvery: intOption("checkpoint-every", values["checkpoint-every"], 100, 0),
     resume: values.resume ?? false,
+    settings: readSettings(values.config, values.set as string[] | undefined),
+    imageSize: values["image-size"] === undefined ? undefined : intOption("image-size", values["image-size"], 0),
+    fit: fitOption(values.fit),
     resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume").join(" ")}`,
   });
 });

@@ -11,6 +11,7 @@
  * It is t-GAN's implementation (src/models/tgan.ts) with the Gaussian prior and one-hot
  * conditioning, on the same networks (DCGAN convs with a class head on D's last feature map).
  */
+import { ModelSettings, userSettings } from "./settings";
 import { Dataset } from "../data/dataset";
 import { UserError } from "../errors";
 import { LatentGan, LatentGanConfig, latentGanShape, TGAN_DEFAULTS } from "./tgan";
@@ -32,7 +33,7 @@ export class Acgan extends LatentGan {
 }
 
 /** ACGAN with networks fitting a dataset (registry); the data must have class labels. */
-export function acganFor(data: Dataset, seed: number): Acgan {
+export function acganFor(data: Dataset, seed: number, settings?: ModelSettings): Acgan {
   if (!data.labels || (data.numClasses ?? 0) < 2) throw new UserError(`acgan needs class labels, but ${data.name} has none`);
-  return new Acgan({ ...latentGanShape(data), seed });
+  return new Acgan({ ...latentGanShape(data), ...userSettings<LatentGanConfig>("acgan", settings), seed });
 }

@@ -258,6 +258,11 @@ export class Began implements GanModel {
     return tf.tidy(() => this.G.apply(this.latent(n, seed)));
   }
 
+  /** G from latent codes you choose (latent walks). */
+  generateFrom(z: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => this.G.apply(z));
+  }
+
   flopsPerStep(batchSize: number): number {
     return gameFlops(this.G.layerFlops(), [...this.D.encoder.layerFlops(), ...this.D.decoder.layerFlops()], batchSize);
   }

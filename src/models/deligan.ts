@@ -11,6 +11,7 @@
  * for the 2-D mixtures) so the comparison changes nothing but the latent space.
  * Our choices where our sources give no value: N = 50 components, lambda = 1.
  */
+import { ModelSettings, userSettings } from "./settings";
 import { Dataset } from "../data/dataset";
 import { LatentGan, LatentGanConfig, latentGanShape, TGAN_DEFAULTS } from "./tgan";
 
@@ -33,7 +34,7 @@ export class Deligan extends LatentGan {
 }
 
 /** DeLiGAN with networks fitting a dataset (registry); it never uses the labels. */
-export function deliganFor(data: Dataset, seed: number): Deligan {
+export function deliganFor(data: Dataset, seed: number, settings?: ModelSettings): Deligan {
   const { network, imageSize, channels, dataDim, sampleShape, hidden, output, noiseDim } = latentGanShape(data);
-  return new Deligan({ network, imageSize, channels, dataDim, sampleShape, hidden, output, noiseDim, seed });
+  return new Deligan({ network, hidden, output, noiseDim, ...userSettings<LatentGanConfig>("deligan", settings), imageSize, channels, dataDim, sampleShape, seed });
 }

@@ -117,7 +117,19 @@ export class Gan implements GanModel {
   }
 
   private fake(n: number, seed: number): tf.Tensor2D {
-    return this.G.apply(sampleLatent(n, this.config.latentDim, this.config.prior, seed));
+    return this.G.apply(this.latent(n, seed));
+  }
+
+  latent(n: number, seed: number): tf.Tensor2D {
+    return sampleLatent(n, this.config.latentDim, this.config.prior, seed);
+  }
+
+  /** G from latent codes you choose (latent walks), in the data's shape. */
+  generateFrom(z: tf.Tensor2D): tf.Tensor {
+    return tf.tidy(() => {
+      const x = this.G.apply(z);
+      return this.config.sampleShape.length ? x.reshape([z.shape[0], ...this.config.sampleShape]) : x;
+    });
   }
 
   dLoss(batch: Batch, ctx: StepContext): LossOutput {

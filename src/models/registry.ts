@@ -9,37 +9,54 @@ import { deliganFor } from "./deligan";
 import { acganFor } from "./acgan";
 import { Pggan } from "./pggan";
 import { Gan } from "./gan";
+import { ModelSettings, userSettings } from "./settings";
+
+export { ModelSettings };
 
 export interface ModelEntry {
   /** One line for --help and error messages. */
   summary: string;
-  /** The model for this dataset. */
-  create(data: Dataset, seed: number): GanModel;
+  /**
+   * The model for this dataset. `settings` override the model's defaults and go through its
+   * config checks (unknown keys and bad values listed in one error); the shape keys come from the data.
+   */
+  create(data: Dataset, seed: number, settings?: ModelSettings): GanModel;
   /** Default benchmark setting: the dataset shape it trains on. */
   benchShape: number[];
+  /** The image size the model trains at for images of size `size` (default: `size` itself). */
+  imageSize?(size: number): number;
+}
+
+/** The smallest 8 * 2^k (BEGAN) or 4 * 2^k (PGGAN, DCGAN) at least `size`. */
+function powerOfTwoAtLeast(size: number, base: number): number {
+  let s = base;
+  while (s < size) s *= 2;
+  return s;
 }
 
 export const MODELS: Record<string, ModelEntry> = {
   gan: {
     summary: "original GAN (Goodfellow 2014): MLP G and D, non-saturating G loss",
-    create: (data, seed) =>
+    create: (data, seed, settings) =>
       new Gan({
+        ...userSettings("gan", settings),
         dataDim: data.shape.reduce((a, b) => a * b, 1),
         sampleShape: data.shape,
         output: data.shape.length === 1 ? "linear" : "tanh",
-        hidden: data.shape.length === 1 ? [128, 128] : [256, 256],
-        latentDim: data.shape.length === 1 ? 16 : 100,
+        latentDim: (settings?.latentDim as number | undefined) ?? (data.shape.length === 1 ? 16 : 100),
+        hidden: (settings?.hidden as number[] | undefined) ?? (data.shape.length === 1 ? [128, 128] : [256, 256]),
         seed,
       }),
     benchShape: [28, 28, 1],
   },
   dcgan: {
     summary: "DCGAN (Radford 2015): all-convolutional G and D with batch norm",
-    create: (data, seed) => {
+    create: (data, seed, settings) => {
       imagesOnly("dcgan", data);
-      return new Dcgan({ imageSize: data.shape[0], channels: data.shape[2], seed });
+      return new Dcgan({ ...userSettings("dcgan", settings), imageSize: data.shape[0], channels: data.shape[2], seed });
     },
     benchShape: [28, 28, 1],
+    imageSize: (size) => (size % 7 === 0 && Number.isInteger(Math.log2(size / 7)) && size >= 14 ? size : powerOfTwoAtLeast(size, 8)),
   },
 };
 
@@ -49,42 +66,46 @@ function imagesOnly(model: string, data: Dataset): void {
 
 MODELS.began = {
   summary: "BEGAN (Berthelot 2017): auto-encoder D, L1 losses, k_t equilibrium, ELU",
-  create: (data, seed) => {
+  create: (data, seed, settings) => {
     imagesOnly("began", data);
-    return new Began({ imageSize: data.shape[0], channels: data.shape[2], seed });
+    return new Began({ ...userSettings("began", settings), imageSize: data.shape[0], channels: data.shape[2], seed });
   },
   benchShape: [32, 32, 3],
+  imageSize: (size) => powerOfTwoAtLeast(size, 8),
 };
 
 MODELS["began-improved"] = {
   summary: "improved BEGAN (Park et al.): LeakyReLU 0.2, encoder blocks of 3",
-  create: (data, seed) => {
+  create: (data, seed, settings) => {
     imagesOnly("began-improved", data);
-    return new Began({ ...IMPROVED_BEGAN, imageSize: data.shape[0], channels: data.shape[2], seed }, "began-improved");
+    return new Began({ ...IMPROVED_BEGAN, ...userSettings("began-improved", settings), imageSize: data.shape[0], channels: data.shape[2], seed }, "began-improved");
   },
   benchShape: [32, 32, 3],
+  imageSize: (size) => powerOfTwoAtLeast(size, 8),
 };
 
-MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1] };
-MODELS.deligan = { summary: "DeLiGAN (Gurumurthy 2017): learned mixture-of-Gaussians latent, DCGAN networks", create: deliganFor, benchShape: [28, 28, 1] };
-MODELS.acgan = { summary: "ACGAN (Odena 2017): one-hot class input to G, auxiliary classifier head on D", create: acganFor, benchShape: [28, 28, 1] };
+MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
+MODELS.deligan = { summary: "DeLiGAN (Gurumurthy 2017): learned mixture-of-Gaussians latent, DCGAN networks", create: deliganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
+MODELS.acgan = { summary: "ACGAN (Odena 2017): one-hot class input to G, auxiliary classifier head on D", create: acganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
 
 MODELS.pggan = {
   summary: "PGGAN (Karras 2017): progressive growing from 4x4, PixelNorm, equalized lr, minibatch stddev, WGAN-GP",
-  create: (data, seed) => {
+  create: (data, seed, settings) => {
     imagesOnly("pggan", data);
-    return new Pggan({ imageSize: data.shape[0], channels: data.shape[2], seed });
+    return new Pggan({ ...userSettings("pggan", settings), imageSize: data.shape[0], channels: data.shape[2], seed });
   },
   benchShape: [32, 32, 3],
+  imageSize: (size) => powerOfTwoAtLeast(size, 8),
 };
 
 MODELS["pggan-full"] = {
   summary: "PGGAN's final network trained at full resolution from the start (no growing)",
-  create: (data, seed) => {
+  create: (data, seed, settings) => {
     imagesOnly("pggan-full", data);
-    return new Pggan({ imageSize: data.shape[0], channels: data.shape[2], nonProgressive: true, seed });
+    return new Pggan({ ...userSettings("pggan-full", settings), imageSize: data.shape[0], channels: data.shape[2], nonProgressive: true, seed });
   },
   benchShape: [32, 32, 3],
+  imageSize: (size) => powerOfTwoAtLeast(size, 8),
 };
 
 export function modelEntry(name: string): ModelEntry {

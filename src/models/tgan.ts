@@ -33,6 +33,7 @@
  * class head on its last feature map), or MLPs (ReLU G, LeakyReLU D, as src/models/gan.ts) for
  * the 2-D mixtures.
  */
+import { ModelSettings, userSettings } from "./settings";
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "../nn/layers";
 import { Module } from "../nn/module";
@@ -607,12 +608,27 @@ export class LatentGan implements GanModel {
     return this.generateFor(this.conditional ? cycleClasses(n, this.config.numClasses) : null, n, seed);
   }
 
-  /** n samples of one class (class-conditional models only). */
-  generateClass(n: number, classIndex: number, seed: number): tf.Tensor {
+  /** G's input codes [n, p + q] (conditional models: classes 0, 1, ..., K-1, 0, ...). */
+  latent(n: number, seed: number, classIndex?: number): tf.Tensor2D {
+    const classes = !this.conditional ? null : classIndex === undefined ? cycleClasses(n, this.config.numClasses) : this.oneClass(n, classIndex);
+    return this.G.input(n, classes, subSeed(seed, "generate") || 1);
+  }
+
+  /** Samples (eval mode) from G's input codes of `latent`. */
+  generateFrom(z: tf.Tensor2D): tf.Tensor {
+    return tf.tidy(() => this.shaped(this.G.apply(z, false)));
+  }
+
+  private oneClass(n: number, classIndex: number): Int32Array {
     if (!this.conditional) throw new UserError(`${this.name} is not class-conditional (conditioning "none")`);
     const k = this.config.numClasses;
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= k) throw new UserError(`class ${classIndex} is outside 0..${k - 1}`);
-    return this.generateFor(new Int32Array(n).fill(classIndex), n, seed);
+    return new Int32Array(n).fill(classIndex);
+  }
+
+  /** n samples of one class (class-conditional models only). */
+  generateClass(n: number, classIndex: number, seed: number): tf.Tensor {
+    return this.generateFor(this.oneClass(n, classIndex), n, seed);
   }
 
   /** Draws of the latent prior z' [n, p] (without codewords), e.g. to plot the mixture. */
@@ -651,6 +667,6 @@ export function latentGanShape(data: Dataset): Partial<LatentGanConfig> {
 }
 
 /** t-GAN with networks fitting a dataset (registry): unconditional if the data has no labels. */
-export function tganFor(data: Dataset, seed: number): Tgan {
-  return new Tgan({ ...latentGanShape(data), seed });
+export function tganFor(data: Dataset, seed: number, settings?: ModelSettings): Tgan {
+  return new Tgan({ ...latentGanShape(data), ...userSettings<LatentGanConfig>("tgan", settings), seed });
 }

@@ -49,7 +49,13 @@ export function checkConfig<T extends object>(what: string, defaults: T, given: 
       }
     }
   }
-  const merged = { ...defaults, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) } as T;
+  // Objects (e.g. optimizer) merge one level down, so {optimizer: {lr: 1e-4}} keeps the default betas.
+  const merged = { ...defaults } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (value === undefined) continue;
+    const def = merged[key];
+    merged[key] = typeName(def) === "object" && typeName(value) === "object" ? { ...(def as object), ...(value as object) } : value;
+  }
   if (!problems.length) {
     for (const [key, rule] of Object.entries(checks) as [string, Rule][]) {
       const msg = rule((merged as Record<string, unknown>)[key]);
@@ -57,7 +63,7 @@ export function checkConfig<T extends object>(what: string, defaults: T, given: 
     }
   }
   if (problems.length) throw new UserError(`bad ${what} configuration: ${problems.join("; ")}`);
-  return merged;
+  return merged as T;
 }
 
 /** Adam settings: positive learning rate, betas in [0, 1), positive epsilon. */

@@ -63,6 +63,10 @@ export interface GanModel {
   modules(): Record<string, Module>;
   /** Samples in the data's range, eval mode, deterministic for a seed. */
   generate(n: number, seed: number): tf.Tensor;
+  /** G's input codes [n, dim], deterministic in `seed` (for latent walks), where the model has one. */
+  latent?(n: number, seed: number): tf.Tensor2D;
+  /** Samples (eval mode) from codes of `latent`. */
+  generateFrom?(z: tf.Tensor2D): tf.Tensor;
   /** Convolution and dense FLOPs of one full training step (every player's forward and backward). */
   flopsPerStep(batchSize: number): number;
   /**
