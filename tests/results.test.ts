@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { kitVersion, meanStd, readResults, writeResult } from "../src/results/files";
+import { kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
 import { UserError } from "../src/errors";
 
@@ -43,6 +43,9 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   assert.equal(r.date, "2026-01-02T03:04:05.000Z");
   assert.deepEqual(meanStd([]), { mean: NaN, std: NaN, n: 0 });
   assert.deepEqual(meanStd([2]), { mean: 2, std: 0, n: 1 });
+  assert.equal(resultsRoot({}), RESULTS_DIR);
+  assert.equal(resultsRoot({ GAN_RESULTS_DIR: dir }), dir);
+  assert.equal(resultsRoot({ GAN_QUICK: "1" }), path.join(root, "out", "results-quick"), "smoke runs never overwrite results/");
   const bad = (claim: unknown, pattern: RegExp) =>
     assert.throws(() => writeResult({ notebook: "gan", experiment: "x", config: {}, seeds: [0], values: { v: [1] }, backend: null, claim: claim as never }, dir), (e: Error) => e instanceof UserError && pattern.test(e.message));
   bad({ text: "t", verdict: "true", summary: "s" }, /claim\.verdict must be one of "held", "not held", "inconclusive"/);

@@ -260,16 +260,22 @@ test("--collect: mean ± std and each seed per cell, missing and failed runs by 
   assert.match(collectedCsv(col2), /\ngan,ring8,b,seedplus,1\.5,1,3,,0\.5,1\.5,2\.5\n/);
 
   // and the CLI: prints the table, lists the missing run, writes CSV, Markdown and a chart
-  fs.writeFileSync(path.join(dir, "sweep.json"), JSON.stringify({ ...base, out: "out", variants: { a: {}, b: { hidden: [8] } } }));
+  fs.writeFileSync(path.join(dir, "sweep.json"), JSON.stringify({ ...base, out: "out", variants: { a: {}, b: { hidden: [8] } }, results: "sweeps/t" }));
   fs.writeFileSync(path.join(dir, "out/gan/ring8/b/seed1/failed.json"), JSON.stringify({ run: "gan/ring8/b/seed1", phase: "train", exitCode: 2, signal: null, command: [], lastLines: ["error: out of memory"], date: "" }));
   fs.rmSync(path.join(dir, "out/gan/ring8/b/seed1/eval.json"));
-  const r = sweep(["--config", path.join(dir, "sweep.json"), "--collect"]);
+  const r = sweep(["--config", path.join(dir, "sweep.json"), "--collect"], { GAN_RESULTS_DIR: path.join(dir, "results") });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\| gan \| ring8 \| b \| seedplus \| 1\.5 ± 1\.414 \| 2 \| {2}\| 0: 0\.5, 1: -, 2: 2\.5 \|/);
   assert.match(r.stdout, /Missing \(1\): gan\/ring8\/a\/seed2 \(to do\)/);
   assert.match(r.stdout, /Failed \(1\): gan\/ring8\/b\/seed1 \(train, exit 2: error: out of memory\)/);
   for (const f of ["summary.csv", "summary.md", "summary.html"]) assert.ok(fs.existsSync(path.join(dir, "out", f)), f);
   assert.match(fs.readFileSync(path.join(dir, "out/summary.html"), "utf8"), /Plotly\.newPlot/);
+  // with "results" in the config, also a result file (per-seed values by cell and metric)
+  const res = JSON.parse(fs.readFileSync(path.join(dir, "results/sweeps/t.json"), "utf8"));
+  assert.deepEqual(res.seeds, [0, 1, 2]);
+  assert.deepEqual(res.values["gan/ring8/b/seedplus"], [0.5, null, 2.5]);
+  assert.equal(res.summary["gan/ring8/b/seedplus"].n, 2);
+  assert.deepEqual(res.config.missing, ["gan/ring8/a/seed2"]);
 });
 
 test("sweep end to end with the kit's eval", { skip: !fs.existsSync(path.join(root, "src/cli/eval.ts")) && "src/cli/eval.ts is not in the kit yet" }, () => {

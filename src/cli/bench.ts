@@ -17,7 +17,7 @@ import { Trainer } from "../train/trainer";
 import { KernelSpeed, kernelSpeeds } from "../backend/kernels/speed";
 import { countTransfers, Transfers } from "../backend/transfers";
 import { UserError } from "../errors";
-import { RESULTS_DIR, writeResult } from "../results/files";
+import { resultsRoot, writeResult } from "../results/files";
 import { intOption, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--results DIR] [--backend NAME]
@@ -28,7 +28,7 @@ const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--ste
   --skip-scaling  leave out the scaling table (DCGAN images/s at batch 16, 32, 64, 128 on 28x28 and at 28, 32, 64 pixels)
   --kernels       also time each kit wasm kernel against the stock one
   --out           JSON file (default out/bench.json)
-  --results       also write each model's figures to DIR/bench/<model>.json (default DIR: the kit's results/,
+  --results       also write each model's figures to DIR/bench/<model>.json (default DIR: $GAN_RESULTS_DIR or the kit's results/,
                   whose bench/ files \`npm run results\` builds README's benchmark table from; "none": do not)
 The backend's peak (a 2048x2048 MatMul on all its threads) is always measured; GAN_WASM_THREADS=1 benchmarks one thread.`;
 
@@ -165,7 +165,7 @@ runMain(async () => {
   const peak = matMulPeak();
   console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);
   const results: BenchResult[] = [];
-  const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? RESULTS_DIR);
+  const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
   const threads = backend.name === "wasm" ? Number(/(\d+) threads?/.exec(backend.description)?.[1]) || null : null;
   const resultFiles: string[] = [];
   for (const name of names) {

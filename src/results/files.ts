@@ -9,6 +9,10 @@
  *
  * A file with a `claim` is a row of README's claims table; files under results/bench/ are rows of
  * its benchmark table (see tables.ts). Nothing here loads tfjs unless the backend must be looked up.
+ *
+ * Where: the kit's results/, or $GAN_RESULTS_DIR. In quick (smoke) mode, GAN_QUICK=1 as the tests
+ * run the notebooks, the default is out/results-quick/ instead, so smoke runs never overwrite the
+ * figures README is built from.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -16,6 +20,13 @@ import { UserError } from "../errors";
 
 export const KIT_ROOT = path.resolve(__dirname, "../..");
 export const RESULTS_DIR = path.join(KIT_ROOT, "results");
+
+/** Where writeResult writes by default: $GAN_RESULTS_DIR, else out/results-quick in quick mode, else results/. */
+export function resultsRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GAN_RESULTS_DIR) return path.resolve(env.GAN_RESULTS_DIR);
+  if (/^(1|true|yes|on)$/i.test((env.GAN_QUICK ?? "").trim())) return path.join(KIT_ROOT, "out", "results-quick");
+  return RESULTS_DIR;
+}
 
 export const VERDICTS = ["held", "not held", "inconclusive"] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -111,8 +122,8 @@ export function checkResult(r: ResultFile, where: string): void {
   if (problems.length) throw new UserError(`${where}: ${problems.join("; ")}`);
 }
 
-/** Write results/<notebook>/<experiment>.json (under `root`, default the kit's results/); returns the path. */
-export function writeResult(input: ResultInput, root = RESULTS_DIR): string {
+/** Write <root>/<notebook>/<experiment>.json (default root: resultsRoot()); returns the path. */
+export function writeResult(input: ResultInput, root = resultsRoot()): string {
   const r: ResultFile = {
     notebook: input.notebook,
     experiment: input.experiment,
