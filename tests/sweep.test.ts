@@ -189,6 +189,14 @@ test("a shard stopped by SIGTERM, then one killed by SIGKILL mid-run, resume and
   const file = writeConfig(dir, { ...base, seeds: [0], steps, checkpointEvery: 5, out: "out", eval: { command: ["node", fakeEval] } });
   const runDir = path.join(dir, "out/gan/ring8/default/seed0");
   const ckpt = path.join(runDir, "latest.ckpt");
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !/ Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ""));
+    } catch {
+      return false;
+    }
+  };
 
   // SIGTERM to the sweep alone: it passes the signal on, train saves and stops, the sweep exits 130
   const first = await startAndWait(file, ckpt, 5);
@@ -198,24 +206,42 @@ test("a shard stopped by SIGTERM, then one killed by SIGKILL mid-run, resume and
   assert.match(first.output(), /SIGTERM: stopping/);
   assert.match(fs.readFileSync(path.join(runDir, "train.log"), "utf8"), /interrupted at step \d+: checkpoint saved/);
   assert.equal(fs.existsSync(path.join(runDir, "failed.json")), false, "a stop is not a failure");
+  assert.equal(fs.existsSync(path.join(runDir, "running.json")), false);
   const stoppedAt = checkpointStep(ckpt)!;
   assert.ok(stoppedAt >= 5 && stoppedAt < steps, `stopped at ${stoppedAt}`);
 
-  // SIGKILL to the whole process group (a node lost): nothing gets to clean up
+  // SIGKILL to the sweep alone, mid-run: its train child lives on (held here with SIGSTOP)...
   const second = await startAndWait(file, ckpt, stoppedAt + 10);
-  process.kill(-second.p.pid!, "SIGKILL");
-  const end2 = await second.closed;
-  assert.equal(end2.signal, "SIGKILL");
   assert.match(second.output(), new RegExp(`resuming at step ${stoppedAt} of ${steps}`));
+  const trainPid = JSON.parse(fs.readFileSync(path.join(runDir, "running.json"), "utf8")).pid as number;
+  try {
+    process.kill(trainPid, "SIGSTOP");
+    process.kill(second.p.pid!, "SIGKILL");
+    assert.equal((await second.closed).signal, "SIGKILL");
+    // ...and a new sweep leaves that run alone rather than train it twice at once
+    const third = sweep(["--config", file]);
+    assert.equal(third.code, 1, third.stdout + third.stderr);
+    assert.match(third.stdout, new RegExp(`skipped, process ${trainPid} on this machine is still running its train`));
+  } finally {
+    // the train dies too (a lost node): nothing gets to clean up
+    try {
+      process.kill(-second.p.pid!, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  const t0 = Date.now();
+  while (alive(trainPid) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(trainPid), false);
   const killedAt = checkpointStep(ckpt)!;
   assert.ok(killedAt > stoppedAt && killedAt < steps, `killed at ${killedAt}`);
   assert.equal(fs.existsSync(path.join(runDir, "eval.json")), false);
 
   // the same command again resumes from the last checkpoint and completes
-  const third = sweep(["--config", file]);
-  assert.equal(third.code, 0, third.stdout + third.stderr);
-  assert.match(third.stdout, new RegExp(`resuming at step ${killedAt} of ${steps}`));
-  assert.match(third.stdout, /1 done, 0 done before, 0 failed/);
+  const fourth = sweep(["--config", file]);
+  assert.equal(fourth.code, 0, fourth.stdout + fourth.stderr);
+  assert.match(fourth.stdout, new RegExp(`resuming at step ${killedAt} of ${steps}`));
+  assert.match(fourth.stdout, /1 done, 0 done before, 0 failed/);
   assert.equal(checkpointStep(ckpt), steps);
   const ev = JSON.parse(fs.readFileSync(path.join(runDir, "eval.json"), "utf8"));
   assert.equal(ev.metrics.wsum.details.step, steps);

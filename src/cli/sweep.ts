@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
 import { resolveShard, shardRuns } from "../sweep/shard";
-import { describeState, runState, runSweep } from "../sweep/run";
+import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
 import { UserError } from "../errors";
@@ -35,7 +35,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
              list missing and failed runs; with "results" in the config also results/<notebook>/<experiment>.json
 A finished run (eval.json) is skipped, one with a checkpoint resumes, a failed one (failed.json) is
 retried. Ctrl-C / SIGTERM: the running train saves its checkpoint, the sweep stops (exit 130).
-Exit code: 0 when every run of the shard is done, 1 when some failed.`;
+A run another live process on this machine still works on (running.json) is left alone.
+Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
 
 runMain(async () => {
   const { values } = parse(
@@ -81,7 +82,8 @@ runMain(async () => {
   if (values["dry-run"]) {
     for (const r of mine) {
       const state = runState(config, r);
-      console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}`);
+      const owner = liveOwner(r);
+      console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}`);
       if (state.kind !== "done") {
         if (state.kind !== "trained") console.log(`      train ${trainArgs(config, r, state.kind === "partial").join(" ")}`);
         if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
@@ -90,8 +92,9 @@ runMain(async () => {
     return;
   }
   const outcome = await runSweep(config, mine);
-  console.log(`shard ${shard.index}/${shard.count}: ${outcome.done.length} done, ${outcome.skipped.length} done before, ${outcome.failed.length} failed${outcome.interrupted ? ", stopped early: run the same command again to go on" : ""}`);
+  const busy = outcome.busy.length ? `, ${outcome.busy.length} left to another live process` : "";
+  console.log(`shard ${shard.index}/${shard.count}: ${outcome.done.length} done, ${outcome.skipped.length} done before, ${outcome.failed.length} failed${busy}${outcome.interrupted ? ", stopped early: run the same command again to go on" : ""}`);
   for (const f of outcome.failed) console.log(`  failed: ${f} (${rel(path.join(config.out, ...f.split("/"), "failed.json"))})`);
   if (outcome.interrupted) process.exitCode = 130;
-  else if (outcome.failed.length) process.exitCode = 1;
+  else if (outcome.failed.length || outcome.busy.length) process.exitCode = 1;
 });

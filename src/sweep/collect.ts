@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Run, SweepConfig } from "./config";
-import { describeState, files, runState } from "./run";
+import { describeState, files, liveOwner, runState } from "./run";
 import { Figure, saveHtml } from "../viz/charts";
 import { meanStd } from "../results/files";
 
@@ -51,7 +51,8 @@ export function collect(c: SweepConfig, runs: Run[]): Collected {
       continue;
     }
     if (state.kind !== "done") {
-      out.missing.push({ name: r.name, state: describeState(state, c.steps).replace(/: will resume$/, "") });
+      const owner = liveOwner(r);
+      out.missing.push({ name: r.name, state: describeState(state, c.steps).replace(/: will resume$/, "") + (owner ? `, running (process ${owner.pid})` : "") });
       continue;
     }
     const fl = files(r);

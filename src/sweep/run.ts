@@ -3,10 +3,12 @@
  * (DIR/eval.log) writing DIR/eval.json. A run whose eval.json exists is skipped; one with a
  * checkpoint short of its steps resumes (`--resume`); one whose checkpoint is complete goes
  * straight to eval. A failing run leaves DIR/failed.json (phase, exit code, last lines of its log)
- * and the sweep goes on; the next sweep retries it. SIGINT/SIGTERM are passed to the running child
+ * and the sweep goes on; the next sweep retries it. A run that a live process on this machine is
+ * still working on (DIR/running.json) is left alone. SIGINT/SIGTERM are passed to the running child
  * (train saves a checkpoint and stops) and the sweep stops after it, starting nothing new.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
@@ -54,7 +56,27 @@ export const files = (r: Run) => ({
   trainLog: path.join(r.dir, "train.log"),
   evalLog: path.join(r.dir, "eval.log"),
   runJson: path.join(r.dir, "run.json"),
+  /** The child working on the run: { pid, host, phase }; removed when it ends. */
+  running: path.join(r.dir, "running.json"),
 });
+
+/**
+ * A process on this machine still working on the run (e.g. the train child of a sweep that was
+ * killed alone: it runs on as an orphan). Another machine's record cannot be checked and counts
+ * as stale: a lost node must not block its shard's restart.
+ */
+export function liveOwner(r: Run): { pid: number; phase: string } | null {
+  try {
+    const rec = JSON.parse(fs.readFileSync(files(r).running, "utf8"));
+    if (rec.host !== os.hostname() || typeof rec.pid !== "number" || rec.pid === process.pid) return null;
+    process.kill(rec.pid, 0); // throws when there is no such process
+    const stat = `/proc/${rec.pid}/stat`;
+    if (fs.existsSync(stat) && / Z /.test(fs.readFileSync(stat, "utf8").replace(/^.*\)/, ""))) return null; // a zombie: ended, not reaped
+    return { pid: rec.pid, phase: String(rec.phase) };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The step a checkpoint reached, from its header alone ("GANCKPT1", a 4-byte length, JSON; see
@@ -115,6 +137,8 @@ export interface SweepOutcome {
   done: string[];
   skipped: string[];
   failed: string[];
+  /** Left alone: another live process on this machine is working on them. */
+  busy: string[];
   /** Stopped by SIGINT/SIGTERM before all runs were done. */
   interrupted: boolean;
 }
@@ -124,7 +148,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
   const log = o.log ?? ((s: string) => console.log(s));
   const trainCmd = o.train ?? cliCommand("train");
   const evalCmd = o.eval ?? c.eval?.command ?? cliCommand("eval");
-  const outcome: SweepOutcome = { done: [], skipped: [], failed: [], interrupted: false };
+  const outcome: SweepOutcome = { done: [], skipped: [], failed: [], busy: [], interrupted: false };
   let stopping: NodeJS.Signals | null = null;
   let child: ReturnType<typeof spawn> | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -138,18 +162,20 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
   process.on("SIGTERM", onTerm);
 
   /** Run one command with its output appended to a log; resolves with its exit. */
-  const exec = (cmd: string[], logFile: string) =>
+  const exec = (r: Run, phase: string, cmd: string[], logFile: string) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       fs.appendFileSync(logFile, `$ ${cmd.map(quote).join(" ")}\n`);
       const fd = fs.openSync(logFile, "a");
       const p = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, env: o.env ?? process.env, stdio: ["ignore", fd, fd] });
       child = p;
+      if (p.pid) fs.writeFileSync(files(r).running, JSON.stringify({ pid: p.pid, host: os.hostname(), phase, since: new Date().toISOString() }) + "\n");
       p.on("error", (err) => {
         fs.appendFileSync(logFile, `could not start ${cmd[0]}: ${err.message}\n`);
       });
       p.on("close", (code, signal) => {
         child = null;
         fs.closeSync(fd);
+        fs.rmSync(files(r).running, { force: true });
         resolve({ code, signal });
       });
     });
@@ -175,6 +201,12 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         log(`${head}: done already, skipped`);
         continue;
       }
+      const owner = liveOwner(r);
+      if (owner) {
+        outcome.busy.push(r.name);
+        log(`${head}: skipped, process ${owner.pid} on this machine is still running its ${owner.phase} (left over from a killed sweep?)`);
+        continue;
+      }
       fs.mkdirSync(r.dir, { recursive: true });
       fs.rmSync(f.failed, { force: true });
       const t0 = performance.now();
@@ -182,7 +214,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         const resume = state.kind === "partial";
         log(`${head}: training${resume ? ` (resuming at step ${state.step} of ${c.steps})` : ""}`);
         const cmd = [...trainCmd, ...trainArgs(c, r, resume)];
-        const { code, signal } = await exec(cmd, f.trainLog);
+        const { code, signal } = await exec(r, "train", cmd, f.trainLog);
         if (stopping) {
           log(`  stopped${checkpointStep(f.ckpt) !== null ? ` at step ${checkpointStep(f.ckpt)}: the next sweep resumes it` : ""}`);
           break;
@@ -201,7 +233,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         log(`${head}: evaluating`);
         fs.rmSync(f.evalPartial, { force: true });
         const cmd = [...evalCmd, ...evalArgs(c, r).map((a) => (a === f.eval ? f.evalPartial : a))];
-        const { code, signal } = await exec(cmd, f.evalLog);
+        const { code, signal } = await exec(r, "eval", cmd, f.evalLog);
         if (stopping) {
           log("  stopped during eval: the next sweep evaluates it");
           break;
@@ -229,7 +261,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
   }
-  outcome.interrupted = stopping !== null && outcome.done.length + outcome.skipped.length + outcome.failed.length < runs.length;
+  outcome.interrupted = stopping !== null && outcome.done.length + outcome.skipped.length + outcome.failed.length + outcome.busy.length < runs.length;
   return outcome;
 }
 
