@@ -368,7 +368,7 @@ test("MS-SSIM: bad input is a UserError", () => {
 
 test("metrics registry: by name, real images where needed, the same values as the direct calls", async () => {
   await useWasm();
-  assert.deepEqual(METRIC_NAMES, ["swd", "ms-ssim", "inception-score", "modified-inception-score"]);
+  assert.deepEqual(METRIC_NAMES, ["swd", "ms-ssim", "inception-score", "modified-inception-score", "fd", "kid", "precision", "recall", "density", "coverage"]);
   assert.throws(() => metricEntry("fid"), (e: Error) => e instanceof UserError && /unknown metric "fid": valid metrics are swd, ms-ssim/.test(e.message));
   const real = digits(16, 1);
   const fake = digits(16, 2);
