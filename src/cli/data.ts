@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
-import { DOWNLOAD_DIR } from "../data/registry";
+import { DEBIAN_FASHION_DIR, DOWNLOAD_DIR, fashionMnistDir } from "../data/registry";
 import { downloadDataset, isPresent, SOURCES } from "../data/download";
 import { parse, runMain } from "./common";
 
@@ -46,7 +46,18 @@ runMain(async () => {
   const baseUrl = values["base-url"];
   if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) throw new UserError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
   for (const name of positionals) {
+    if (name === "fashion-mnist" && values.dir === undefined && fashionMnistDir() === DEBIAN_FASHION_DIR) {
+      console.log(`fashion-mnist: using Debian's dataset-fashion-mnist in ${DEBIAN_FASHION_DIR} (60k train + 10k test): nothing to download`);
+      continue;
+    }
     const extra = [values.dir !== undefined ? ` --dir ${values.dir}` : "", baseUrl !== undefined ? ` --base-url ${baseUrl}` : ""].join("");
-    await downloadDataset(SOURCES[name], { dir: values.dir ?? path.join(DOWNLOAD_DIR, name), baseUrl, rerun: `npm run data -- ${name}${extra}` });
+    try {
+      await downloadDataset(SOURCES[name], { dir: values.dir ?? path.join(DOWNLOAD_DIR, name), baseUrl, rerun: `npm run data -- ${name}${extra}` });
+    } catch (err) {
+      if (name === "fashion-mnist" && err instanceof UserError) {
+        throw new UserError(`${err.message}\n  On Debian/Ubuntu the full Fashion-MNIST is a package: sudo apt-get install dataset-fashion-mnist (files in ${DEBIAN_FASHION_DIR}, found by --data fashion-mnist)`);
+      }
+      throw err;
+    }
   }
 });

@@ -28,6 +28,16 @@ export function mnistDir(): string | null {
   return sharedMnistDir();
 }
 
+/** Where Debian's package `dataset-fashion-mnist` puts the full Fashion-MNIST (60k train + 10k test). */
+export const DEBIAN_FASHION_DIR = "/usr/share/datasets/fashion-mnist";
+
+/** Folder holding Fashion-MNIST: data/downloads/fashion-mnist, else Debian's package's folder. */
+export function fashionMnistDir(): string | null {
+  const local = path.join(DOWNLOAD_DIR, "fashion-mnist");
+  if (fs.existsSync(local) && idxSplits(local).length) return local;
+  return fs.existsSync(DEBIAN_FASHION_DIR) && idxSplits(DEBIAN_FASHION_DIR).length ? DEBIAN_FASHION_DIR : null;
+}
+
 /**
  * Load a dataset by name ("synthetic-digits", "ring8", "grid25", "mnist", "fashion-mnist",
  * "cifar10") or from a folder: MNIST-format IDX files, CIFAR-10 binary batches, or JPEG/PNG
@@ -41,8 +51,12 @@ export function loadData(spec: string, seed = 1): Dataset {
     return loadIdxImages(dir, "mnist");
   }
   if (spec === "fashion-mnist") {
-    const dir = path.join(DOWNLOAD_DIR, "fashion-mnist");
-    if (!fs.existsSync(dir)) throw new UserError(`Fashion-MNIST not found in ${dir}: get it with \`npm run data -- fashion-mnist\``);
+    const dir = fashionMnistDir();
+    if (!dir) {
+      throw new UserError(
+        `Fashion-MNIST not found in ${path.join(DOWNLOAD_DIR, "fashion-mnist")} or ${DEBIAN_FASHION_DIR}: get it with \`npm run data -- fashion-mnist\`, or on Debian/Ubuntu \`sudo apt-get install dataset-fashion-mnist\``,
+      );
+    }
     return loadIdxImages(dir, "fashion-mnist", "all", FASHION_CLASSES);
   }
   if (spec === "cifar10") return loadCifar10(path.join(DOWNLOAD_DIR, "cifar10"));

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors";
 import { unfitSamples } from "../data/fit";
 import { subSeed } from "../nn/init";
-import { LatentGan } from "../models/tgan";
+import { cycleClasses, LatentGan } from "../models/tgan";
 import { LoadedModel } from "./load-model";
 
 export interface SampleOptions {
@@ -20,14 +20,19 @@ export interface SampleOptions {
   onProgress?: (done: number) => void;
 }
 
-/** n samples: [n, ...shape] values in the data's range, and their shape. */
-export function generateSamples(loaded: LoadedModel, n: number, seed: number, o: SampleOptions = {}): { data: Float32Array; shape: number[] } {
+/**
+ * n samples: [n, ...shape] values in the data's range, their shape, and for class-conditional
+ * models the class each was generated for (cycling 0..K-1 in each chunk, or `classIndex`).
+ */
+export function generateSamples(loaded: LoadedModel, n: number, seed: number, o: SampleOptions = {}): { data: Float32Array; shape: number[]; classes?: Int32Array } {
   const { model, run } = loaded;
   if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of samples must be a positive integer, got ${n}`);
   if (o.classIndex !== undefined && !(model instanceof LatentGan && model.conditional)) {
     throw new UserError(`${model.name} is not class-conditional: --class needs tgan or acgan (trained on labelled data)`);
   }
   const chunk = o.chunk ?? 250;
+  const conditional = model instanceof LatentGan && model.conditional;
+  const classes = conditional ? new Int32Array(n) : undefined;
   let out: Float32Array | null = null;
   let shape: number[] = [];
   for (let s = 0, i = 0; s < n; s += chunk, i++) {
@@ -43,10 +48,11 @@ export function generateSamples(loaded: LoadedModel, n: number, seed: number, o:
       out = new Float32Array(n * part.size / m);
     }
     out.set(part.dataSync(), s * (part.size / m));
+    if (classes) classes.set(o.classIndex !== undefined ? new Int32Array(m).fill(o.classIndex) : cycleClasses(m, (model as LatentGan).config.numClasses), s);
     part.dispose();
     o.onProgress?.(s + m);
   }
-  return { data: out!, shape };
+  return { data: out!, shape, classes };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface ProbClassifier {
   inputShape: number[] | null;
   /** p(y|x) [n, K] for images NHWC in [-1, 1]; rows sum to 1. The caller disposes the result. */
   predictProbs(images: tf.Tensor): tf.Tensor2D;
+  /** Feature vectors [n, d] for Fréchet distance, KID, precision/recall (a layer before the output). */
+  features?(images: tf.Tensor): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -47,12 +49,17 @@ export class ConvClassifier extends Module {
     this.out = this.child("out", new Dense(hidden, numClasses, { seed: subSeed(seed, "out") }));
   }
 
-  logits(x: tf.Tensor4D): tf.Tensor2D {
+  /** The penultimate layer [n, hidden] (after its ReLU): the evaluator's feature space. */
+  features(x: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
       const h1 = this.conv1.apply(x, "leakyrelu");
       const h2 = this.conv2.apply(h1, "leakyrelu");
-      return this.out.apply(this.fc.apply(h2.reshape([x.shape[0], -1]), "relu"));
+      return this.fc.apply(h2.reshape([x.shape[0], -1]), "relu");
     });
+  }
+
+  logits(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.out.apply(this.features(x)));
   }
 }
 
@@ -178,6 +185,10 @@ export function trainClassifier(ds: Dataset, options: TrainClassifierOptions): T
       checkInput(images, ds.shape);
       return tf.tidy(() => tf.softmax(net.logits(images as tf.Tensor4D)));
     },
+    features: (images) => {
+      checkInput(images, ds.shape);
+      return net.features(images as tf.Tensor4D);
+    },
     accuracy: (other) => {
       checkImages(other, "accuracy");
       if (other.shape.join() !== ds.shape.join()) throw new UserError(`accuracy: ${other.name} images are ${other.shape.join("x")}, the classifier's ${ds.shape.join("x")}`);
@@ -201,6 +212,11 @@ export interface LoadClassifierOptions {
   output?: "auto" | "probabilities" | "logits";
   /** [H, W, C] to feed when the model does not declare it (used to find K and to resize). */
   inputShape?: number[];
+  /**
+   * A graph model's node whose output is the feature vector (e.g. Inception's pool_3 for FID);
+   * flattened per image. Default: the model's output (logits or probabilities).
+   */
+  featureNode?: string;
 }
 
 type LoadedModel = tf.GraphModel | tf.LayersModel;
@@ -304,10 +320,24 @@ export async function loadGraphClassifier(file: string, options: LoadClassifierO
   }
   else throw new UserError(`the model at ${file} declares no input shape: pass inputShape ([h, w, c])`);
 
+  const featureNode = options.featureNode;
+  if (featureNode && !(model instanceof tf.GraphModel)) throw new UserError(`featureNode needs a graph model (tensorflowjs_converter output); ${file} is a layers model`);
+  const features = (images: tf.Tensor): tf.Tensor2D =>
+    tf.tidy(() => {
+      if (!featureNode) return run(images);
+      let y: tf.Tensor;
+      try {
+        y = (model as tf.GraphModel).execute(prepare(images), featureNode) as tf.Tensor;
+      } catch (e) {
+        throw new UserError(`could not read node "${featureNode}" of ${file}: ${(e as Error).message}`);
+      }
+      return y.reshape([images.shape[0], -1]) as tf.Tensor2D;
+    });
   return {
     numClasses,
     inputShape,
     predictProbs: (images) => tf.tidy(() => run(images)),
+    features,
     dispose: () => model.dispose(),
   };
 }

@@ -1,0 +1,105 @@
+/**
+ * `eval` and the evaluator behind it: the held-out split, the cache, and the whole pipeline on sets
+ * whose answers are known (real images score the floor; a one-class collapse keeps precision but
+ * loses recall and coverage; a second run reuses the cached evaluator).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Dataset, exampleCount } from "../src/data/dataset";
+import { syntheticDigits } from "../src/data/synthetic-digits";
+import { writeNpy } from "../src/data/npy";
+import { evaluatorSplits } from "../src/eval/evaluator";
+
+const root = path.resolve(__dirname, "..");
+const cache = fs.mkdtempSync(path.join(os.tmpdir(), "gan-evcache-"));
+function cli(entry: string, args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli", entry), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", GAN_CACHE_DIR: cache },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("the evaluator's split: training part first, two disjoint held-out reference sets of equal size", () => {
+  const pts = (n: number): Dataset => ({ name: "idx", shape: [1], data: Float32Array.from({ length: n }, (_, i) => i) });
+  for (const [n, train, ref] of [[10000, 6000, 2000], [70000, 60000, 5000], [1000, 600, 200]]) {
+    const s = evaluatorSplits(pts(n));
+    assert.equal(exampleCount(s.train), train);
+    assert.equal(exampleCount(s.refA), ref);
+    assert.equal(exampleCount(s.refB), ref);
+    assert.deepEqual(Array.from(s.train.data), Array.from({ length: train }, (_, i) => i));
+    const a = new Set(s.refA.data);
+    const b = new Set(s.refB.data);
+    assert.equal(a.size + b.size, 2 * ref);
+    for (const v of [...a, ...b]) assert.ok(v >= train && v < n);
+    for (const v of a) assert.ok(!b.has(v));
+  }
+  assert.throws(() => evaluatorSplits(pts(100)), /too few to hold out two reference sets/);
+});
+
+test("eval --samples: real held-out digits score the floor; a one-class collapse keeps precision, loses recall and coverage; the cache is reused", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-eval-"));
+  // synthetic-digits as `--data` loads it (seed 1): reference B is what the floor compares with A.
+  const { refB } = evaluatorSplits(syntheticDigits({ count: 10000, seed: 1 }));
+  const per = 28 * 28;
+  writeNpy(path.join(dir, "real.npy"), refB.data, [2000, 28, 28, 1]);
+  const zero = Array.from(refB.labels!).map((l, i) => [l, i]).filter(([l]) => l === 0).map(([, i]) => i);
+  const collapsed = new Float32Array(2000 * per);
+  for (let i = 0; i < 2000; i++) collapsed.set(refB.data.subarray(zero[i % zero.length] * per, (zero[i % zero.length] + 1) * per), i * per);
+  writeNpy(path.join(dir, "collapsed.npy"), collapsed, [2000, 28, 28, 1]);
+
+  const first = cli("eval.ts", ["--samples", path.join(dir, "real.npy"), "--data", "synthetic-digits", "--evaluator-steps", "150", "--json", path.join(dir, "real.json")]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /training on 6,000 images \(150 steps of 64\)/);
+  const real = JSON.parse(fs.readFileSync(path.join(dir, "real.json"), "utf8"));
+  assert.ok(real.evaluator.accuracy > 0.9, `evaluator accuracy ${real.evaluator.accuracy}`);
+  const fd = real.metrics["fd-kit-synthetic-digits-v1"];
+  // The samples *are* reference B: every two-set metric equals its floor.
+  assert.equal(fd.value, fd.floor);
+  for (const m of ["precision", "recall", "density", "coverage", "kid"]) assert.equal(real.metrics[m].value, real.metrics[m].floor, m);
+  assert.ok(real.metrics.recall.value > 0.8 && real.metrics.precision.value > 0.8);
+  assert.ok(Math.abs(real.classHistogram.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-9);
+
+  const second = cli("eval.ts", ["--samples", path.join(dir, "collapsed.npy"), "--data", "synthetic-digits", "--evaluator-steps", "150", "--json", path.join(dir, "collapsed.json")]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /from the cache/);
+  assert.doesNotMatch(second.stdout, /training on/);
+  const col = JSON.parse(fs.readFileSync(path.join(dir, "collapsed.json"), "utf8"));
+  assert.ok(col.metrics.precision.value > 0.8, `precision ${col.metrics.precision.value}`);
+  assert.ok(col.metrics.recall.value < 0.3, `recall ${col.metrics.recall.value}`);
+  assert.ok(col.metrics.coverage.value < 0.3, `coverage ${col.metrics.coverage.value}`);
+  assert.ok(col.metrics["fd-kit-synthetic-digits-v1"].value > 20 * fd.floor, "collapse raises the Fréchet distance far above the floor");
+  assert.ok(col.classHistogram[0] > 0.95, `class 0 share ${col.classHistogram[0]}`);
+  assert.ok(col.metrics["inception-score"].value < 1.5 && real.metrics["inception-score"].value > 8);
+});
+
+test("eval --checkpoint scores a model's samples (2-D points: the points are the features); errors are one line", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-evck-"));
+  const t = cli("train.ts", ["--model", "gan", "--data", "ring8", "--steps", "3", "--batch-size", "16", "--out", out]);
+  assert.equal(t.code, 0, t.stderr);
+  const ck = path.join(out, "latest.ckpt");
+  const e = cli("eval.ts", ["--checkpoint", ck, "--n", "400", "--metrics", "fd,recall"]);
+  assert.equal(e.code, 0, e.stderr);
+  const r = JSON.parse(fs.readFileSync(path.join(out, "eval.json"), "utf8"));
+  assert.equal(r.model, "gan");
+  assert.equal(r.n, 400);
+  assert.deepEqual(Object.keys(r.metrics), ["fd-points", "recall"]);
+  // The ring's floor is small; 3 steps of training are far from it.
+  assert.ok(r.metrics["fd-points"].value > 5 * r.metrics["fd-points"].floor);
+  const errs: [string[], RegExp][] = [
+    [["--checkpoint", ck, "--data", "synthetic-digits"], /makes 2 samples \(trained on ring8\), but synthetic-digits is 28x28x1: pass the --data it was trained on/],
+    [["--checkpoint", ck, "--metrics", "fid,recall"], /unknown metric "fid": eval computes fd, kid/],
+    [["--data", "ring8"], /give either --checkpoint FILE or --samples/],
+    [["--samples", path.join(out, "none.npy"), "--data", "ring8"], /--samples: not found/],
+  ];
+  for (const [args, re] of errs) {
+    const r2 = cli("eval.ts", args);
+    assert.equal(r2.code, 2, `${args.join(" ")}: ${r2.stderr}`);
+    assert.match(r2.stderr.trim(), new RegExp(`^error: .*${re.source}`));
+  }
+});

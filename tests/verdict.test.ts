@@ -1,0 +1,68 @@
+/** Computed verdicts and quality targets on hand-made results. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { differenceVerdict, summarise, verdictLine } from "../src/experiments/verdict";
+import { checkQuality, DEFAULT_TARGET } from "../src/experiments/quality";
+import type { EvalReport } from "../src/eval/evaluate";
+
+test("summarise: mean and sample standard deviation by hand", () => {
+  // 1, 2, 3, 6: mean 3, squared deviations 4 + 1 + 0 + 9 = 14, / 3 -> std sqrt(14/3).
+  const s = summarise([1, 2, 3, 6]);
+  assert.equal(s.mean, 3);
+  assert.ok(Math.abs(s.std - Math.sqrt(14 / 3)) < 1e-12);
+  assert.equal(s.n, 4);
+  assert.throws(() => summarise([1, NaN]), /non-finite/);
+});
+
+test("difference verdicts: held, not held (both ways) and inconclusive on hand-made seeds", () => {
+  // A = {0.10, 0.12, 0.14}: mean 0.12, var 0.0004; B = {0.20, 0.21, 0.22}: mean 0.21, var 0.0001.
+  // d = -0.09, se = sqrt(0.0004/3 + 0.0001/3) = 0.012910; interval -0.09 ± 0.02582 = [-0.1158, -0.0642].
+  const a = [0.1, 0.12, 0.14];
+  const b = [0.2, 0.21, 0.22];
+  const held = differenceVerdict(a, b, { direction: "lower", effect: 0.072 });
+  assert.equal(held.verdict, "held");
+  assert.ok(Math.abs(held.difference + 0.09) < 1e-12);
+  assert.ok(Math.abs(held.stderr - Math.sqrt(0.0005 / 3)) < 1e-12);
+  assert.ok(Math.abs(held.interval[0] + 0.09 + 2 * Math.sqrt(0.0005 / 3)) < 1e-12);
+  // Lower, but the interval's far end (-0.1158) falls short of a claimed 0.2: not held.
+  const small = differenceVerdict(a, b, { direction: "lower", effect: 0.2 });
+  assert.equal(small.verdict, "not held");
+  assert.match(small.why, /by less than the claimed 0.200/);
+  // The other way round: A higher than B is excluded.
+  const wrong = differenceVerdict(a, b, { direction: "higher" });
+  assert.equal(wrong.verdict, "not held");
+  // Noisy seeds: A = {0.0, 0.2, 0.4} (mean 0.2, var 0.04) vs B = {0.2, 0.25, 0.3} (mean 0.25, var 0.0025):
+  // d = -0.05, se = sqrt(0.04/3 + 0.0025/3) = 0.1190: [-0.288, 0.188] holds 0 and -0.072.
+  const noisy = differenceVerdict([0, 0.2, 0.4], [0.2, 0.25, 0.3], { direction: "lower", effect: 0.072 });
+  assert.equal(noisy.verdict, "inconclusive");
+  assert.match(noisy.why, /more seeds would decide/);
+  // Two seeds are never enough.
+  assert.equal(differenceVerdict([0.1, 0.1], [0.5, 0.5], { direction: "lower" }).verdict, "inconclusive");
+  assert.match(verdictLine("improved BEGAN lowers M_global by 0.072", noisy), /^improved BEGAN lowers M_global by 0.072: inconclusive \(A - B = /);
+});
+
+function report(fd: number, floor: number, hist: number[] | null, recall: number, recallFloor: number): EvalReport {
+  return {
+    evaluator: { name: "kit-x-v1", accuracy: 0.99, key: "k", cached: true },
+    n: 100,
+    referenceSize: 100,
+    seed: 0,
+    metrics: { "fd-kit-x-v1": { value: fd, details: {}, floor }, recall: { value: recall, details: {}, floor: recallFloor } },
+    classHistogram: hist,
+    realClassHistogram: null,
+    seconds: 0,
+  };
+}
+
+test("quality target: each criterion judged, and a model that misses one is not used", () => {
+  const even = new Array(10).fill(0.1);
+  const ok = checkQuality(report(2.9, 1, even, 0.6, 0.9), DEFAULT_TARGET, 0.1);
+  assert.equal(ok.met, true, ok.line);
+  // FD 3.1x the floor fails; recall 0.49 < 0.1 + 0.5 * (0.9 - 0.1) = 0.5 fails; a 3% class fails.
+  assert.equal(checkQuality(report(3.1, 1, even, 0.6, 0.9), DEFAULT_TARGET, 0.1).met, false);
+  assert.equal(checkQuality(report(2, 1, even, 0.49, 0.9), DEFAULT_TARGET, 0.1).met, false);
+  const skewed = [0.03, 0.11, ...new Array(8).fill(0.1075)];
+  const bad = checkQuality(report(2, 1, skewed, 0.6, 0.9), DEFAULT_TARGET, 0.1);
+  assert.equal(bad.met, false);
+  assert.match(bad.line, /smallest class share 3.0% \(class 0\), needs >= 4.0%/);
+});
