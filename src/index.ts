@@ -45,4 +45,4 @@ export { Acgan, ACGAN_DEFAULTS, acganFor } from "./models/acgan";
 export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, inceptionMetric, ProbInput, Score, ModifiedScore } from "./metrics/inception-score";
 export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";
 export { Pggan, PgganConfig, trainProgressive, pgganPhases } from "./models/pggan";
-export { writeResult, readResults, resultsRoot, meanStd, kitVersion as resultKitVersion, ResultFile, ResultInput, Claim, Verdict, VERDICTS } from "./results/files";
+export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";

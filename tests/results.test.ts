@@ -9,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
+import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
+import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
 import { UserError } from "../src/errors";
 
@@ -34,7 +35,7 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-results-"));
   const file = writeResult({ notebook: "gan", experiment: "ring-modes", config: { steps: 10 }, seeds: [0, 1, 2], values: { modes: [8, 6, null] }, backend: "wasm", wallSeconds: 3.5, date: new Date("2026-01-02T03:04:05Z") }, dir);
   assert.equal(file, path.join(dir, "gan", "ring-modes.json"));
-  const [r] = readResults(dir);
+  const [r] = readResults(dir).filter((x) => x.notebook === "gan");
   assert.deepEqual(r.summary.modes, { mean: 7, std: Math.SQRT2, n: 2 });
   assert.deepEqual(r.values.modes, [8, 6, null]);
   assert.equal(r.kit.version, kitVersion());
@@ -46,6 +47,15 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   assert.equal(resultsRoot({}), RESULTS_DIR);
   assert.equal(resultsRoot({ GAN_RESULTS_DIR: dir }), dir);
   assert.equal(resultsRoot({ GAN_QUICK: "1" }), path.join(root, "out", "results-quick"), "smoke runs never overwrite results/");
+  // a claim from a computed verdict: its numbers the summary, its reason the why
+  const noisy = claimFromVerdict("A lower than B by 0.072", differenceVerdict([1, 2], [1, 2], { direction: "lower", effect: 0.072 }));
+  assert.equal(noisy.verdict, "inconclusive");
+  assert.equal(noisy.why, "fewer than 3 seeds on a side");
+  assert.match(noisy.summary, /^A - B = 0\.00 ± 1\.414 /);
+  const held = claimFromVerdict("A lower", differenceVerdict([1, 1.1, 0.9], [2, 2.1, 1.9], { direction: "lower" }));
+  assert.deepEqual([held.verdict, held.why], ["held", undefined]);
+  assert.match(held.summary, /as claimed$/);
+  writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0, 1], values: { a: [1, 2], b: [1, 2] }, backend: null, claim: noisy }, dir);
   const bad = (claim: unknown, pattern: RegExp) =>
     assert.throws(() => writeResult({ notebook: "gan", experiment: "x", config: {}, seeds: [0], values: { v: [1] }, backend: null, claim: claim as never }, dir), (e: Error) => e instanceof UserError && pattern.test(e.message));
   bad({ text: "t", verdict: "true", summary: "s" }, /claim\.verdict must be one of "held", "not held", "inconclusive"/);

@@ -17,6 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
+import type { Verdict as ComputedVerdict, VerdictWord } from "../experiments/verdict";
 
 export const KIT_ROOT = path.resolve(__dirname, "../..");
 export const RESULTS_DIR = path.join(KIT_ROOT, "results");
@@ -28,14 +29,13 @@ export function resultsRoot(env: NodeJS.ProcessEnv = process.env): string {
   return RESULTS_DIR;
 }
 
-export const VERDICTS = ["held", "not held", "inconclusive"] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export const VERDICTS: readonly VerdictWord[] = ["held", "not held", "inconclusive"];
 
 export interface Claim {
   /** The paper's claim, as the README states it. */
   text: string;
   /** Computed from the values by the code that wrote the file, never set by hand. */
-  verdict: Verdict;
+  verdict: VerdictWord;
   /** Why, when the verdict is "inconclusive" (e.g. "3 seeds, the interval spans 0"). */
   why?: string;
   /** One line: the numbers behind the verdict. */
@@ -75,6 +75,17 @@ export interface ResultInput {
   claim?: Claim;
   /** Default: now. */
   date?: Date;
+}
+
+/**
+ * A claim from a computed verdict (src/experiments/verdict.ts): its numbers become the one-line
+ * summary and, when inconclusive, its reason the why.
+ */
+export function claimFromVerdict(text: string, v: ComputedVerdict, summary?: string): Claim {
+  const cut = v.why.lastIndexOf(": ");
+  const numbers = cut > 0 ? v.why.slice(0, cut) : v.why;
+  const reason = cut > 0 ? v.why.slice(cut + 2) : v.why;
+  return { text, verdict: v.verdict, ...(v.verdict === "inconclusive" ? { why: reason } : {}), summary: summary ?? (v.verdict === "inconclusive" ? numbers : v.why) };
 }
 
 /** Mean, sample standard deviation (n - 1; 0 for one value) and n of the finite values. */
