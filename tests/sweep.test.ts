@@ -256,7 +256,7 @@ test("--collect: mean ± std and each seed per cell, missing and failed runs by 
   const c = standInConfig(dir);
   const runs = expandRuns(c);
   const logs: string[] = [];
-  // seed 1 of every variant fails in train, b/seed2 in eval; a/seed2 is never run (missing)
+  // seed 1 of every variant fails in train (after a checkpoint half-way), b/seed2 in eval; a/seed2 is never run (missing)
   const outcome = await runSweep(c, runs.filter((r) => r.name !== "gan/ring8/a/seed2"), { train: ["node", fakeTrain], env: { ...process.env, FAIL_SEED: "1" }, log: (s) => logs.push(s) });
   assert.deepEqual(outcome.done, ["gan/ring8/a/seed0", "gan/ring8/b/seed0"]);
   assert.deepEqual(outcome.failed, ["gan/ring8/a/seed1", "gan/ring8/b/seed1", "gan/ring8/b/seed2"]);
@@ -275,6 +275,12 @@ test("--collect: mean ± std and each seed per cell, missing and failed runs by 
 
   // now the failures pass: seed 1 retried; a/seed2 still missing
   await runSweep(standInConfig(dir, { eval: { command: ["node", fakeEval] } }), runs.filter((r) => r.name !== "gan/ring8/a/seed2"), { train: ["node", fakeTrain], log: () => {} });
+  // retried from where their files stood: a failed train resumes, a failed eval does not retrain
+  const commands = (name: string) => fs.readFileSync(path.join(dir, "out", name, "train.log"), "utf8").split("\n").filter((l) => l.startsWith("$ "));
+  assert.equal(commands("gan/ring8/a/seed1").length, 2);
+  assert.doesNotMatch(commands("gan/ring8/a/seed1")[0], /--resume/);
+  assert.match(commands("gan/ring8/a/seed1")[1], /--resume$/);
+  assert.equal(commands("gan/ring8/b/seed2").length, 1);
   const col2 = collect(c, runs);
   assert.deepEqual(col2.failed, []);
   const b = col2.cells.find((x) => x.variant === "b" && x.metric === "seedplus")!;

@@ -169,15 +169,21 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
       const p = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, env: o.env ?? process.env, stdio: ["ignore", fd, fd] });
       child = p;
       if (p.pid) fs.writeFileSync(files(r).running, JSON.stringify({ pid: p.pid, host: os.hostname(), phase, since: new Date().toISOString() }) + "\n");
-      p.on("error", (err) => {
-        fs.appendFileSync(logFile, `could not start ${cmd[0]}: ${err.message}\n`);
-      });
-      p.on("close", (code, signal) => {
+      let ended = false;
+      const end = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (ended) return;
+        ended = true;
         child = null;
         fs.closeSync(fd);
         fs.rmSync(files(r).running, { force: true });
         resolve({ code, signal });
+      };
+      p.on("error", (err) => {
+        // the program could not start (e.g. not found): 'close' may never come
+        fs.appendFileSync(logFile, `could not start ${cmd[0]}: ${err.message}\n`);
+        end(127, null);
       });
+      p.on("close", end);
     });
 
   const fail = (r: Run, phase: "train" | "eval", cmd: string[], code: number | null, signal: string | null, logFile: string, why?: string) => {
@@ -195,7 +201,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
       if (stopping) break;
       const f = files(r);
       const head = `[${k + 1}/${runs.length}] ${r.name}`;
-      const state = runState(c, r);
+      let state = runState(c, r);
       if (state.kind === "done") {
         outcome.skipped.push(r.name);
         log(`${head}: done already, skipped`);
@@ -208,11 +214,16 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         continue;
       }
       fs.mkdirSync(r.dir, { recursive: true });
-      fs.rmSync(f.failed, { force: true });
+      if (state.kind === "failed") {
+        // retried from where its files stand: a failed eval does not retrain, a failed train resumes
+        fs.rmSync(f.failed, { force: true });
+        state = runState(c, r);
+      }
       const t0 = performance.now();
       if (state.kind !== "trained") {
-        const resume = state.kind === "partial";
-        log(`${head}: training${resume ? ` (resuming at step ${state.step} of ${c.steps})` : ""}`);
+        const resumeAt = state.kind === "partial" ? state.step : null;
+        const resume = resumeAt !== null;
+        log(`${head}: training${resume ? ` (resuming at step ${resumeAt} of ${c.steps})` : ""}`);
         const cmd = [...trainCmd, ...trainArgs(c, r, resume)];
         const { code, signal } = await exec(r, "train", cmd, f.trainLog);
         if (stopping) {
