@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./helpers";
 import { inceptionMetric, inceptionScore, modifiedInceptionScore, scoreImages } from "../src/metrics/inception-score";
 import { loadGraphClassifier, trainClassifier } from "../src/metrics/classifier";
+import { graphEvaluator } from "../src/eval/evaluator";
+import { evaluateSamples } from "../src/eval/evaluate";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { UserError } from "../src/errors";
 
@@ -231,6 +233,42 @@ test("loadGraphClassifier also takes a layers model and applies softmax to logit
     p.dataSync().forEach((v) => close(v, 0.25, 1e-6)); // equal logits 1.0 -> uniform
     tf.dispose([x, p]);
     c.dispose();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a graph model stands in for the evaluator: features from a named node (e.g. Inception's pool_3 for real FID)", async () => {
+  await useWasm();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graph-eval-"));
+  try {
+    const w = [
+      [1, 0, -1],
+      [0.5, 2, 0],
+      [0, -1, 1],
+      [2, 0.5, 0.5],
+    ];
+    writeGraphModel(dir, w);
+    const c = await loadGraphClassifier(dir, { featureNode: "logits" });
+    const px = [-1, 0, 1, 0.5, 0.25, -0.5, 0, 1];
+    const f = c.features!(tf.tensor4d(px, [2, 2, 2, 1]));
+    assert.deepEqual(f.shape, [2, 3]);
+    // logits = flat(x) @ W, by hand for both images.
+    const want = [0, 1].flatMap((k) => [0, 1, 2].map((j) => px.slice(4 * k, 4 * k + 4).reduce((s, v, i) => s + v * w[i][j], 0)));
+    Array.from(f.dataSync()).forEach((v, i) => close(v, want[i], 1e-5));
+    f.dispose();
+    c.dispose();
+    await assert.rejects(loadGraphClassifier(dir, { featureNode: "nope" }).then((g) => g.features!(tf.zeros([1, 2, 2, 1]))), /could not read node "nope"/);
+    // The same model as `eval`'s evaluator: reference B scored against A gives each metric's floor.
+    const n = 1000;
+    const rng = Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 12.9898) * 0.9);
+    const ds = { name: "tiny", shape: [2, 2, 1], data: Float32Array.from(rng), labels: Int32Array.from({ length: n }, (_, i) => i % 3), numClasses: 3 };
+    const p = await graphEvaluator(dir, ds, { featureNode: "logits" });
+    assert.equal(p.evaluator.name, `${path.basename(dir)}:logits`);
+    const r = evaluateSamples(p, { data: p.splits.refB.data, shape: [2, 2, 1] }, { metrics: ["fd", "recall"] });
+    const fd = r.metrics[`fd-${p.evaluator.name}`];
+    assert.equal(fd.value, fd.floor);
+    p.evaluator.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
