@@ -43,7 +43,7 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   assert.equal(r.wallSeconds, 3.5);
   assert.equal(r.date, "2026-01-02T03:04:05.000Z");
   assert.deepEqual(meanStd([]), { mean: NaN, std: NaN, n: 0 });
-  assert.deepEqual(meanStd([2]), { mean: 2, std: 0, n: 1 });
+  assert.deepEqual(meanStd([2]), { mean: 2, std: NaN, n: 1 });
   assert.equal(resultsRoot({}), RESULTS_DIR);
   assert.equal(resultsRoot({ GAN_RESULTS_DIR: dir }), dir);
   assert.equal(resultsRoot({ GAN_QUICK: "1" }), path.join(root, "out", "results-quick"), "smoke runs never overwrite results/");

@@ -88,13 +88,16 @@ export function claimFromVerdict(text: string, v: ComputedVerdict, summary?: str
   return { text, verdict: v.verdict, ...(v.verdict === "inconclusive" ? { why: reason } : {}), summary: summary ?? (v.verdict === "inconclusive" ? numbers : v.why) };
 }
 
-/** Mean, sample standard deviation (n - 1; 0 for one value) and n of the finite values. */
+/**
+ * Mean, sample standard deviation (n - 1; NaN, written as null, for one value, as
+ * src/experiments/verdict.ts's summarise) and n of the finite values (nulls are missing seeds).
+ */
 export function meanStd(values: (number | null)[]): Summary {
   const v = values.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
   const n = v.length;
   if (n === 0) return { mean: NaN, std: NaN, n: 0 };
   const mean = v.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
   return { mean, std, n };
 }
 
