@@ -10,10 +10,10 @@ export class UserError extends Error {
   }
 }
 
-/** A loss or weight became NaN or infinite: training cannot go on from here. */
+/** A loss or weight became NaN or infinite, or exploded: training cannot go on from here. */
 export class DivergenceError extends UserError {
-  constructor(readonly step: number, readonly what: string, readonly value: number, hint: string) {
-    super(`training diverged at step ${step + 1}: ${what} is ${value}. ${hint}`);
+  constructor(readonly step: number, readonly what: string, readonly value: number, hint: string, why?: string) {
+    super(`training diverged at step ${step + 1}: ${what} is ${value}${why ? ` (${why})` : ""}. ${hint}`);
     this.name = "DivergenceError";
   }
 }

@@ -10,6 +10,7 @@ import { Dcgan } from "../src/models/dcgan";
 import { Began } from "../src/models/began";
 import { Gan } from "../src/models/gan";
 import { ShuffledBatches } from "../src/data/dataset";
+import { ring8, sampleMixture } from "../src/data/mixtures";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { Trainer } from "../src/train/trainer";
 import { modelVariables, readCheckpoint } from "../src/train/checkpoint";
@@ -103,4 +104,88 @@ test("a process killed while writing a checkpoint leaves the previous one loadab
     t.dispose();
     m.dispose();
   }
+});
+
+test("a damaged checkpoint of any shape is one UserError line: every truncation, header byte flips, missing fields", async () => {
+  await useWasm();
+  const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [4], output: "linear" });
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(sampleMixture(ring8(), 64, 1)), { steps: 2, batchSize: 8, progress: false });
+  const dir = tmp();
+  const file = path.join(dir, "good.ckpt");
+  await trainer.save(file, 2, 0);
+  const good = fs.readFileSync(file);
+  const bad = path.join(dir, "bad.ckpt");
+  let refused = 0;
+  let loaded = 0;
+  const attempt = async (bytes: Buffer, what: string, mustRefuse: boolean) => {
+    fs.writeFileSync(bad, bytes);
+    const t = new Trainer(model);
+    try {
+      await t.load(bad);
+      loaded++;
+      assert.ok(!mustRefuse, `${what}: loaded`);
+    } catch (err) {
+      assert.ok(err instanceof UserError, `${what}: ${(err as Error).stack}`);
+      assert.doesNotMatch(err.message, /\n/, what);
+      refused++;
+    } finally {
+      t.dispose();
+    }
+  };
+  for (let n = 0; n < good.length; n++) await attempt(good.subarray(0, n), `cut at ${n} of ${good.length} bytes`, true);
+  const headerEnd = 12 + good.readUInt32LE(8);
+  let state = 12345;
+  const rand = (k: number) => ((state = (state * 1103515245 + 12345) % 2 ** 31), state % k);
+  for (let i = 0; i < 400; i++) {
+    const flipped = Buffer.from(good);
+    const at = rand(headerEnd);
+    flipped[at] ^= 1 << rand(8);
+    await attempt(flipped, `bit flip at byte ${at}`, at < 12);
+  }
+  const header = JSON.parse(good.subarray(12, headerEnd).toString());
+  for (const key of ["format", "model", "step", "seed", "history", "variables", "optimizers"]) {
+    const h = { ...header };
+    delete h[key];
+    const json = Buffer.from(JSON.stringify(h));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(json.length);
+    await attempt(Buffer.concat([good.subarray(0, 8), len, json]), `no "${key}"`, true);
+  }
+  assert.ok(refused >= good.length + 7, `refused ${refused}, loaded ${loaded}`);
+  assert.ok(readCheckpoint(file).header.step === 2);
+  trainer.dispose();
+  model.dispose();
+});
+
+test("a checkpoint write cut short (nearly full disk) keeps the previous checkpoint and leaves no temporary file", async () => {
+  await useWasm();
+  const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [4], output: "linear" });
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(sampleMixture(ring8(), 64, 1)), { steps: 2, batchSize: 8, progress: false });
+  const dir = tmp();
+  const file = path.join(dir, "latest.ckpt");
+  await trainer.save(file, 2, 0);
+  const before = fs.readFileSync(file);
+  // The fs module itself (the namespace import is a read-only view of it).
+  const fsModule = require("node:fs") as { writeSync: typeof fs.writeSync };
+  const real = fsModule.writeSync;
+  // What write(2) does on a nearly full disk: fewer bytes than asked, then ENOSPC.
+  let calls = 0;
+  (fsModule as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, off?: number, len?: number) => {
+    if (++calls === 3) return real(fd, buf, off ?? 0, Math.max(1, ((len ?? buf.byteLength) >> 1)));
+    if (calls > 3) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    return real(fd, buf, off ?? 0, len ?? buf.byteLength);
+  };
+  try {
+    await assert.rejects(trainer.save(file, 3, 0), (e: Error) => e instanceof UserError && /^cannot write checkpoint .*latest\.ckpt: the disk is full \(it needs \d+\.\d MB, .* MB free in .*\); the previous checkpoint is kept/.test(e.message));
+    calls = 10; // every write fails at once: a full disk
+    await assert.rejects(trainer.save(file, 3, 0), /the disk is full/);
+  } finally {
+    fsModule.writeSync = real;
+  }
+  assert.deepEqual(fs.readFileSync(file), before, "the previous checkpoint is untouched");
+  assert.deepEqual(fs.readdirSync(dir), ["latest.ckpt"], "no temporary file is left");
+  trainer.dispose();
+  model.dispose();
 });

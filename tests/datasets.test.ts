@@ -164,7 +164,7 @@ test("download: a transfer cut short is retried once, resuming where it stopped"
   }
 });
 
-test("download: a checksum mismatch deletes the bad file and says so; a bad file already there is replaced", async () => {
+test("download: a checksum mismatch deletes the bad download and says so; a bad file already there is moved aside and replaced", async () => {
   const srv = await serve({ "a.bin": A, "b.txt": B });
   try {
     const dir = tmp("md5");
@@ -179,7 +179,8 @@ test("download: a checksum mismatch deletes the bad file and says so; a bad file
     const log: string[] = [];
     await downloadDataset(fixtureSource({ "b.txt": B }), { dir, baseUrl: `${srv.base}/files/`, ...quiet(log) });
     assert.deepEqual(fs.readFileSync(path.join(dir, "b.txt")), B);
-    assert.ok(log.some((l) => /b\.txt: md5 [0-9a-f]+ is not the published .*: deleted .*b\.txt, downloading it again/.test(l)));
+    assert.ok(log.some((l) => /b\.txt: md5 [0-9a-f]+ is not the published .*: moved it aside to .*b\.txt\.rejected .*downloading the file again/.test(l)), log.join("\n"));
+    assert.equal(fs.readFileSync(path.join(dir, "b.txt.rejected"), "utf8"), "tampered", "a file placed by hand is never deleted");
 
     await assert.rejects(
       downloadDataset(fixtureSource({ "nope.bin": B }), { dir, baseUrl: `${srv.base}/files/`, ...quiet([]) }),

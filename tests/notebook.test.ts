@@ -15,8 +15,10 @@ import { isQuick, showHtml, showMarkdown, showPng } from "../src/notebook/displa
 import { runNotebook } from "../src/notebook/run-notebook";
 
 const root = path.resolve(__dirname, "..");
+import { alive, gone, killAllRuns, npmRun } from "./npm-run";
 const tempDirs: string[] = [];
 after(() => {
+  killAllRuns(); // a failing test leaves no runner or kernel behind
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 function tempDir(): string {
@@ -108,12 +110,13 @@ test("runNotebook executes the cells on tslab and writes stream and display outp
   assert.deepEqual([...png], PNG_BYTES);
 });
 
-test("a failing cell stops the run with a UserError naming the cell; earlier outputs are saved", async () => {
+test("a failing cell stops the run with a UserError naming the cell; earlier outputs are saved, later ones kept", async () => {
+  const kept = [{ output_type: "stream", name: "stdout", text: ["from the last run\n"] }];
   const file = writeNotebook([
     code(`console.log("before");`),
     markdown("the next cell fails"),
     code(`const n: number = 1;\nthrow new Error("boom");`),
-    code(`console.log("never");`, [{ output_type: "stream", name: "stdout", text: ["stale\n"] }]),
+    { ...code(`console.log("never");`, kept), execution_count: 7 },
   ]);
   await assert.rejects(
     runNotebook(file, { timeoutPerCellMs: 60_000, ...quiet }),
@@ -133,8 +136,8 @@ test("a failing cell stops the run with a UserError naming the cell; earlier out
   assert.equal(error.ename, "Error");
   assert.equal(error.evalue, "boom");
   assert.ok((error.traceback as string[]).some((l) => /^\s+at /.test(l)), "the stack is kept as traceback");
-  assert.deepEqual(after.outputs, [], "cells after the failure are cleared, not left with stale outputs");
-  assert.equal(after.execution_count, null);
+  assert.deepEqual(after.outputs, kept, "cells after the failure keep the outputs they had (issue 17: they were wiped)");
+  assert.equal(after.execution_count, 7);
 });
 
 test("a type error and a cell over its time limit are UserErrors too", async () => {
@@ -213,4 +216,47 @@ test("the nb CLI runs several notebooks, passes --quick as GAN_QUICK=1 and sums 
   assert.ok(lines.some((l) => /FAILED after .*code cell 1\/1 failed: RangeError: out of range/.test(l)), r.stderr);
   assert.ok(lines.some((l) => /\[nb\] t\.ipynb: cell 1\/1 ok \(\d+\.\d s\)/.test(l)), r.stderr);
   assert.deepEqual(readCells(ok)[0].outputs, [{ output_type: "stream", name: "stdout", text: ["GAN_QUICK=1\n"] }]);
+});
+
+test("the kernel dies with the runner: SIGKILL of npm run nb's process leaves no kernel spinning", async () => {
+  const dir = tempDir();
+  const pids = path.join(dir, "pids.txt");
+  const file = writeNotebook([code(`require("fs").writeFileSync(${JSON.stringify(pids)}, process.pid + " " + process.ppid);\nwhile (true) {}`)]);
+  const run = npmRun("nb", [file, "--quick"]);
+  try {
+    await run.waitFor(/kernel started/);
+    const t0 = Date.now();
+    while (!fs.existsSync(pids) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    const [kernel, runner] = fs.readFileSync(pids, "utf8").split(" ").map(Number);
+    assert.ok(alive(kernel), "the kernel is busy in the cell");
+    process.kill(runner, "SIGKILL");
+    assert.ok(await gone(kernel, 5000), `the kernel (PID ${kernel}) still runs 5 s after the runner was killed`);
+  } finally {
+    try {
+      run.signalGroup("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+test("Ctrl-C through npm run nb stops the kernel, keeps the finished cells' outputs and exits 130", async () => {
+  const dir = tempDir();
+  const pids = path.join(dir, "pids.txt");
+  const file = writeNotebook([
+    code(`console.log("first");`),
+    code(`require("fs").writeFileSync(${JSON.stringify(pids)}, String(process.pid));\nwhile (true) {}`),
+    { ...code(`console.log("third");`, [{ output_type: "stream", name: "stdout", text: ["old\n"] }]), execution_count: 3 },
+  ]);
+  const run = npmRun("nb", [file, "--quick"]);
+  const t0 = Date.now();
+  while (!fs.existsSync(pids) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+  const kernel = Number(fs.readFileSync(pids, "utf8"));
+  run.signalGroup("SIGINT");
+  assert.equal(await run.exit, 130, run.stderr());
+  assert.match(run.stderr(), /SIGINT while running code cell 2\/3 of .*t\.ipynb: stopped the kernel/);
+  assert.ok(await gone(kernel, 5000), "the kernel is gone");
+  const cells = readCells(file);
+  assert.deepEqual(cells[0].outputs, [{ output_type: "stream", name: "stdout", text: ["first\n"] }]);
+  assert.deepEqual(cells[2].outputs, [{ output_type: "stream", name: "stdout", text: ["old\n"] }]);
 });

@@ -14,6 +14,7 @@ import { ring8, sampleMixture } from "../src/data/mixtures";
 import { Trainer } from "../src/train/trainer";
 import { DivergenceError, UserError } from "../src/errors";
 import { readCheckpoint } from "../src/train/checkpoint";
+import { checkpointEvery } from "../src/train/callbacks";
 
 const root = path.resolve(__dirname, "..");
 const trainArgs = (out: string, steps: number) => ["--import", "tsx", path.join(root, "src/cli/train.ts"), "--model", "gan", "--data", "ring8", "--steps", String(steps), "--batch-size", "32", "--checkpoint-every", "0", "--out", out];
@@ -79,4 +80,25 @@ test("bad configurations are rejected before training, every problem at once", (
   bad(() => new Began({ optimizer: { lr: -1, beta1: 1.5, beta2: 0.9, epsilon: 1e-8 } }), /lr > 0/, /beta1/);
   bad(() => new Began({ optimizer: { lr: 1e-3, beta: 0.5 } } as never), /unknown key "optimizer.beta"/);
   bad(() => new Gan({ hidden: [16, -1] }), /"hidden" must be a list of positive integers/);
+});
+
+test("a loss that explodes but stays finite stops training like a NaN, and the last checkpoint is kept", async () => {
+  await useWasm();
+  const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [8], output: "linear" });
+  const trainer = new Trainer(model);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "boom-")), "latest.ckpt");
+  // What the probe saw: G's loss at 1e16 with zero gradients, from step 14 on.
+  const step = trainer.step.bind(trainer);
+  trainer.step = (batch, s, seed) => {
+    const values = step(batch, s, seed);
+    if (s >= 14) Object.assign(values, { G_loss: 1e16, G_grad_norm: 0 });
+    return values;
+  };
+  await assert.rejects(
+    trainer.run(new ShuffledBatches(sampleMixture(ring8(), 256, 1)), { steps: 100, batchSize: 16, progress: false, callbacks: [checkpointEvery(file, 5, 0)] }),
+    (e: Error) => e instanceof DivergenceError && /^training diverged at step 15: G_loss is 10000000000000000 \(over 1e\+4 times its largest magnitude in the 14 steps before, \d\.\d+\)\. Lower the learning rate/.test(e.message),
+  );
+  assert.equal(readCheckpoint(file).header.step, 10, "the checkpoint before the explosion stays");
+  trainer.dispose();
+  model.dispose();
 });

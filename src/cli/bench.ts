@@ -18,7 +18,7 @@ import { KernelSpeed, kernelSpeeds } from "../backend/kernels/speed";
 import { countTransfers, Transfers } from "../backend/transfers";
 import { UserError } from "../errors";
 import { resultsRoot, writeResult } from "../results/files";
-import { intOption, parse, runMain } from "./common";
+import { intOption, noPositionals, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--results DIR] [--backend NAME]
   --model         benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
@@ -149,13 +149,14 @@ function goalLine(r: BenchResult, peak: number): string {
 }
 
 runMain(async () => {
-  const { values } = parse(
+  const { values, positionals } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
       warmup: { type: "string" }, out: { type: "string" }, results: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" },
     },
     USAGE,
   );
+  noPositionals(positionals);
   const names = (values.model as unknown as string[] | undefined) ?? Object.keys(MODELS);
   names.forEach(modelEntry); // unknown names fail first
   const batchSize = intOption("batch-size", values["batch-size"], 64);

@@ -35,14 +35,25 @@ function glueNegativeNumbers(argv: string[]): string[] {
   return out;
 }
 
-/** An integer option of at least `min` (1: positive), or a UserError naming the option. */
+/**
+ * An integer option of at least `min` (1: positive), or a UserError naming the option. Plain
+ * decimal digits only: "1e3", "0x5", "5.0" and numbers past 2^53 (which would lose digits) are refused.
+ */
 export function intOption(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(v) || v < min) {
+  if (/^-?\d+$/.test(raw) && !Number.isSafeInteger(v)) throw new UserError(`--${name} is too large, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw) || !Number.isInteger(v) || v < min) {
     throw new UserError(`--${name} must be ${min === 1 ? "a positive" : min === 0 ? "a non-negative" : `an integer >= ${min}, i.e. an`} integer, got "${raw}"`);
   }
   return v;
+}
+
+/** Refuse positional arguments on a CLI that takes none (`npm run train -- began` is not a model name). */
+export function noPositionals(positionals: string[]): void {
+  if (positionals.length) {
+    throw new UserError(`unexpected argument "${positionals[0]}": options are written --name value (see --help)`);
+  }
 }
 
 /** Run a CLI main: user errors become one line on stderr and exit code 2. */

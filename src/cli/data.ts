@@ -14,7 +14,9 @@ const NAMES = Object.keys(SOURCES);
 const USAGE = `usage: npm run data -- NAME [NAME...] [--dir DIR] [--base-url URL]
        npm run data -- --list
 Download a dataset, check its MD5 checksums and unpack it, ready for --data NAME.
-A partial download is resumed when run again.
+A partial download is resumed when run again. Files already in the folder are kept when their MD5
+matches or their content is valid (e.g. the same data compressed differently); a bad one is moved
+aside to NAME.rejected, never deleted.
   NAME        ${NAMES.join(" | ")}
   --dir       target folder (default data/downloads/NAME/); with one NAME only
   --base-url  fetch the files from a mirror that serves them under their usual names

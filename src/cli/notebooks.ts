@@ -5,20 +5,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../errors";
-import { runNotebookFiles } from "../notebook/run-notebook";
+import { DEFAULT_CELL_TIMEOUT_S, DEFAULT_QUICK_CELL_TIMEOUT_S, runNotebookFiles } from "../notebook/run-notebook";
 import { intOption, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run notebooks -- [--quick] [--timeout SECONDS]
 Runs every notebooks/*.ipynb in name order, each on a fresh tslab kernel, and writes the outputs
 into the files. A failing notebook does not stop the others.
   --quick    smoke run: sets GAN_QUICK=1 for the notebooks (default: the full run)
-  --timeout  longest a cell may run, in seconds (default 3600, or 600 with --quick)`;
+  --timeout  longest a cell may run, in seconds (default ${DEFAULT_CELL_TIMEOUT_S}, about twice the slowest full-run
+             cell; ${DEFAULT_QUICK_CELL_TIMEOUT_S} with --quick); a cell past it fails the notebook
+A failing cell leaves the outputs of the cells after it as they were. Ctrl-C (or SIGTERM) stops
+the kernel, keeps the outputs of the finished cells and exits with 130 (143).`;
 
 runMain(async () => {
   const { values, positionals } = parse({ quick: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (to run some notebooks: npm run nb -- FILE.ipynb)`);
   const quick = values.quick ?? false;
-  const timeoutSeconds = intOption("timeout", values.timeout, quick ? 600 : 3600);
+  const timeoutSeconds = intOption("timeout", values.timeout, quick ? DEFAULT_QUICK_CELL_TIMEOUT_S : DEFAULT_CELL_TIMEOUT_S);
   const dir = path.resolve(__dirname, "../../notebooks");
   const rel = path.relative(process.cwd(), dir) || ".";
   const files = fs.existsSync(dir)

@@ -10,6 +10,9 @@ import { saveHistoryCsv } from "../train/history";
 import { Trainer } from "../train/trainer";
 import { checkpointEvery } from "../train/callbacks";
 import { readCheckpoint } from "../train/checkpoint";
+import { checkResume, preflight } from "../train/run-folder";
+import { SIGNAL_EXIT_CODE } from "../train/signals";
+import { exampleCount } from "../data/dataset";
 import { DivergenceError, UserError } from "../errors";
 import { Figure, lineChart, saveHtml, smooth } from "../viz/charts";
 import { saveGrid } from "../viz/image-grid";
@@ -31,6 +34,8 @@ export interface ReportOptions {
   resume?: boolean;
   /** The command to print in the "resume with" hint. */
   resumeCommand?: string;
+  /** Resume even when the checkpoint was trained on other data, shapes or batch size (warns). */
+  force?: boolean;
   /** The model's own settings (--config / --set), checked by the model. */
   settings?: ModelSettings;
   /** Train at this image size (pad or resize the data); default: what the model needs. */
@@ -64,21 +69,25 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const settings = o.settings && Object.keys(o.settings).length ? o.settings : (saved?.settings ?? {});
   const model = entry.create(data, o.seed, settings);
   const runInfo: RunInfo = { model: o.model, data: o.data, settings, fit, batchSize: o.batchSize, dataShape: data.shape, numClasses: data.labels ? (data.numClasses ?? null) : null };
+  const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
+  const total = Object.values(model.modules()).reduce((n, m) => n + m.paramCount(), 0);
+  preflight({ out, ckpt, params: total, steps: o.steps, batchSize: o.batchSize, examples: exampleCount(data), dataName: data.name });
+  const identity = { dataName: data.name, shape: data.shape, batchSize: o.batchSize };
   const trainer = new Trainer(model);
   let start = 0;
   let seed = o.seed;
   if (o.resume) {
     if (!fs.existsSync(ckpt)) throw new UserError(`nothing to resume: no checkpoint at ${ckpt}`);
+    checkResume(ckpt, readCheckpoint(ckpt).header.info ?? {}, { data: data.name, shape: data.shape, batchSize: o.batchSize }, o.force ?? false);
     const header = await trainer.load(ckpt);
     start = header.step;
     seed = header.seed;
     console.log(`resuming ${o.model} from ${ckpt} at step ${start} (seed ${seed})`);
     if (start >= o.steps) throw new UserError(`the checkpoint is already at step ${start} of ${o.steps}: raise --steps to train further`);
   }
-  const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
   console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps - start} steps of ${o.batchSize}`);
   const every = o.checkpointEvery ?? 100;
-  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { run: runInfo })];
+  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo })];
   try {
     await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });
   } catch (err) {
@@ -95,7 +104,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
     console.log(`resume with: ${o.resumeCommand ?? "npm run train -- ..."} --resume`);
     trainer.dispose();
     model.dispose();
-    process.exitCode = 130;
+    process.exitCode = SIGNAL_EXIT_CODE[trainer.stopSignal ?? "SIGINT"];
     return;
   }
   const written: string[] = [];

@@ -8,7 +8,7 @@ import * as path from "path";
 import { KIT_ROOT, readResults, RESULTS_DIR } from "../results/files";
 import { REGIONS, regionText, renderReadme, staleRegions } from "../results/tables";
 import { UserError } from "../errors";
-import { parse, runMain } from "./common";
+import { noPositionals, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run results -- [--check] [--readme FILE] [--results DIR]
   Rebuilds README's generated tables (between <!-- results:claims --> and <!-- /results:claims -->,
@@ -19,7 +19,8 @@ const USAGE = `usage: npm run results -- [--check] [--readme FILE] [--results DI
   --results  the results folder (default results/ of the kit)`;
 
 runMain(async () => {
-  const { values } = parse({ check: { type: "boolean" }, readme: { type: "string" }, results: { type: "string" } }, USAGE);
+  const { values, positionals } = parse({ check: { type: "boolean" }, readme: { type: "string" }, results: { type: "string" } }, USAGE);
+  noPositionals(positionals);
   const readmeFile = path.resolve(values.readme ?? path.join(KIT_ROOT, "README.md"));
   if (!fs.existsSync(readmeFile)) throw new UserError(`README not found: ${readmeFile}`);
   const dir = path.resolve(values.results ?? RESULTS_DIR);

@@ -12,7 +12,7 @@ import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
 import { UserError } from "../errors";
-import { parse, runMain } from "./common";
+import { noPositionals, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shards N] [--dry-run] [--collect]
   --config   the sweep (JSON; paths in it are relative to its folder), e.g.
@@ -39,10 +39,11 @@ A run another live process on this machine still works on (running.json) is left
 Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
 
 runMain(async () => {
-  const { values } = parse(
+  const { values, positionals } = parse(
     { config: { type: "string" }, shard: { type: "string" }, shards: { type: "string" }, "dry-run": { type: "boolean" }, collect: { type: "boolean" } },
     USAGE,
   );
+  noPositionals(positionals);
   if (!values.config) throw new UserError("--config FILE.json is required (see --help)");
   if (values.collect && (values.shard || values.shards || values["dry-run"])) throw new UserError("--collect reads the whole sweep: leave out --shard, --shards and --dry-run");
   const config = loadSweepConfig(values.config);

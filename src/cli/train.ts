@@ -4,7 +4,7 @@
  */
 import { MODELS } from "../models/registry";
 import { DATA_NAMES } from "../data/registry";
-import { intOption, parse, runMain } from "./common";
+import { intOption, noPositionals, parse, runMain } from "./common";
 import { trainAndReport } from "./report";
 import { readSettings } from "./settings";
 import { UserError } from "../errors";
@@ -26,6 +26,8 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --out         output folder (default out/<model>-<data>); holds latest.ckpt
   --checkpoint-every  save a checkpoint every N steps and at the end (default 100)
   --resume      continue from the output folder's latest.ckpt up to --steps in all
+  --force       with --resume: continue even if the checkpoint was trained on another dataset,
+                image shape or batch size (a warning instead of a refusal)
   --config      a JSON object of the model's settings, e.g. {"gamma": 0.7, "optimizer": {"lr": 1e-4}}
   --set         one setting, repeatable, over --config: --set gamma=0.7 --set optimizer.lr=1e-4
                 (values read as JSON, else text; unknown keys are listed with the known ones)
@@ -35,15 +37,16 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
 
 runMain(async () => {
-  const { values } = parse(
+  const { values, positionals } = parse(
     {
       model: { type: "string" }, data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" },
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
-      "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+      "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, force: { type: "boolean" },
       config: { type: "string" }, set: { type: "string", multiple: true }, "image-size": { type: "string" }, fit: { type: "string" },
     },
     USAGE,
   );
+  noPositionals(positionals);
   await trainAndReport({
     model: values.model ?? "dcgan",
     data: values.data ?? "synthetic-digits",
@@ -57,6 +60,7 @@ runMain(async () => {
     settings: readSettings(values.config, values.set as string[] | undefined),
     imageSize: values["image-size"] === undefined ? undefined : intOption("image-size", values["image-size"], 0),
     fit: fitOption(values.fit),
-    resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume").join(" ")}`,
+    force: values.force ?? false,
+    resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume" && a !== "--force").join(" ")}`,
   });
 });

@@ -30,6 +30,11 @@ export interface RemoteFile {
   md5: string;
   /** Size in bytes, shown by --list and used for the progress bar when the server sends no length. */
   size?: number;
+  /**
+   * Judge a file already in place whose bytes differ from the published ones (recompressed, from
+   * another distribution): a description of its valid content, or a thrown Error saying what is wrong.
+   */
+  content?: (file: string) => string;
 }
 
 export interface DataSource {
@@ -54,8 +59,55 @@ const FASHION_BASE = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com
 // (suitable for C programs)", 162 MB, md5sum c32a1d4ab5d03f1284b67883e8d87530).
 const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 
+/** Examples in the train and test splits of MNIST and Fashion-MNIST, by file name prefix. */
+const IDX_COUNTS: Record<string, number> = { train: 60000, t10k: 10000 };
+
 const idxFiles = (base: string, sums: [string, string, number][]): RemoteFile[] =>
-  sums.map(([name, md5, size]) => ({ name, url: base + name, md5, size }));
+  sums.map(([name, md5, size]) => {
+    const n = IDX_COUNTS[name.split("-")[0]];
+    const dims = name.includes("images") ? [n, 28, 28] : [n];
+    return { name, url: base + name, md5, size, content: (file: string) => checkIdxContent(file, dims) };
+  });
+
+/**
+ * The content test for an IDX .gz file: it decompresses, has the IDX header of unsigned bytes with
+ * exactly `dims`, and holds that many bytes. No published checksum of the decompressed files
+ * exists (the sources publish the archives' MD5 only), so the structure and counts are the test.
+ */
+export function checkIdxContent(file: string, dims: number[]): string {
+  let buf: Buffer;
+  try {
+    buf = zlib.gunzipSync(fs.readFileSync(file));
+  } catch (err) {
+    throw new Error(`not a readable gzip file (${(err as Error).message})`);
+  }
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0 || buf[2] !== 0x08) throw new Error("not an IDX file of unsigned bytes");
+  const rank = buf[3];
+  const got = Array.from({ length: rank }, (_, i) => (buf.length >= 8 + 4 * i ? buf.readUInt32BE(4 + 4 * i) : -1));
+  if (got.join("x") !== dims.join("x")) throw new Error(`an IDX array of ${got.join("x")}, not ${dims.join("x")}`);
+  const expected = 4 + 4 * rank + dims.reduce((a, b) => a * b, 1);
+  if (buf.length !== expected) throw new Error(`${buf.length} bytes once decompressed, not ${expected}`);
+  return `a valid IDX array of ${dims.join("x")}`;
+}
+
+/** The content test for the CIFAR-10 archive: a gzip tar holding the six batches, whole. */
+export function checkCifar10Archive(file: string): string {
+  let tar: Buffer;
+  try {
+    tar = zlib.gunzipSync(fs.readFileSync(file));
+  } catch (err) {
+    throw new Error(`not a readable gzip file (${(err as Error).message})`);
+  }
+  const sizes = new Map<string, number>();
+  try {
+    for (const e of readTar(tar, file)) if (e.type === "file") sizes.set(path.posix.basename(e.name), e.data.length);
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
+  const bad = CIFAR10_FILES.filter((f) => sizes.get(f) !== 10000 * 3073);
+  if (bad.length) throw new Error(`no whole ${bad.join(", ")} inside (each 10000 x 3073 bytes)`);
+  return "a tar.gz with the six whole CIFAR-10 batches";
+}
 
 export const SOURCES: Record<string, DataSource> = {
   mnist: {
@@ -84,7 +136,7 @@ export const SOURCES: Record<string, DataSource> = {
     name: "cifar10",
     title: "CIFAR-10, 50,000 + 10,000 32x32 colour images in 10 classes, binary batches",
     reference: "www.cs.toronto.edu/~kriz/cifar.html (URL and MD5 sum)",
-    files: [{ name: "cifar-10-binary.tar.gz", url: CIFAR10_URL, md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170052171 }],
+    files: [{ name: "cifar-10-binary.tar.gz", url: CIFAR10_URL, md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170052171, content: checkCifar10Archive }],
     outputs: CIFAR10_FILES,
     extract: (dir, log) => extractCifar10(path.join(dir, "cifar-10-binary.tar.gz"), dir, log),
   },
@@ -305,19 +357,49 @@ async function fetchOnce(url: string, part: string, file: RemoteFile, s: Setting
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Make `<dir>/<file.name>` hold the verified file: keep it if its MD5 matches, else download. */
+/** A free name beside `file` to move a rejected file to: `<file>.rejected`, `.rejected-2`, ... */
+function asideName(file: string): string {
+  for (let i = 1; ; i++) {
+    const name = `${file}.rejected${i > 1 ? `-${i}` : ""}`;
+    if (!fs.existsSync(name)) return name;
+  }
+}
+
+/**
+ * Judge a file already at `<dir>/<file.name>`: kept (true) if its MD5 matches, or if its content
+ * passes the file's content test (the same data compressed differently, e.g. Debian's
+ * dataset-fashion-mnist); otherwise moved aside (never deleted: the user may have put it there).
+ * False when there is no file (any more).
+ */
+async function keepExisting(file: RemoteFile, s: Settings): Promise<boolean> {
+  const final = path.join(s.dir, file.name);
+  if (!fs.existsSync(final)) return false;
+  const got = await md5File(final);
+  if (got === file.md5) {
+    s.log(`${file.name}: already here, md5 ok`);
+    return true;
+  }
+  let problem = `md5 ${got} is not the published ${file.md5}`;
+  if (file.content) {
+    try {
+      const what = file.content(final);
+      s.log(`${file.name}: already here; its bytes differ from the published archive (compressed differently), its content is ${what}: keeping it`);
+      return true;
+    } catch (err) {
+      problem = `its content is ${(err as Error).message}`;
+    }
+  }
+  const aside = asideName(final);
+  fs.renameSync(final, aside);
+  s.log(`${file.name}: ${problem}: moved it aside to ${aside} (delete it when you no longer need it), downloading the file again`);
+  return false;
+}
+
+/** Make `<dir>/<file.name>` hold a good file: keep the one there (see keepExisting) or download it. */
 async function ensureFile(file: RemoteFile, s: Settings): Promise<void> {
+  if (await keepExisting(file, s)) return;
   const final = path.join(s.dir, file.name);
   const part = `${final}.part`;
-  if (fs.existsSync(final)) {
-    const got = await md5File(final);
-    if (got === file.md5) {
-      s.log(`${file.name}: already here, md5 ok`);
-      return;
-    }
-    fs.rmSync(final);
-    s.log(`${file.name}: md5 ${got} is not the published ${file.md5}: deleted ${final}, downloading it again`);
-  }
   const url = urlOf(file, s.baseUrl);
   let lastError: Error = new Error("no attempt");
   for (let attempt = 0; attempt <= s.retries; attempt++) {
@@ -392,8 +474,12 @@ export async function downloadDataset(source: DataSource, opts: DownloadOptions)
   } catch (err) {
     throw new UserError(`cannot create ${s.dir}: ${(err as Error).message}`);
   }
+  // Judge every file already in place first, so a missing network does not hide a bad one.
+  const kept = new Set<string>();
+  for (const file of source.files) if (await keepExisting(file, s)) kept.add(file.name);
   for (let i = 0; i < source.files.length; i++) {
     const file = source.files[i];
+    if (kept.has(file.name)) continue;
     try {
       await ensureFile(file, s);
     } catch (err) {

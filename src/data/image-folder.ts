@@ -98,6 +98,13 @@ export interface RgbaImage {
   rgba: Uint8Array;
 }
 
+/**
+ * The largest PNG decoded, in pixels: pngjs holds the inflated rows and the RGBA bitmap, about 8
+ * bytes a pixel, so this caps it near 1 GB, like jpeg-js's maxMemoryUsageInMB for JPEG. (A 1.8 MB
+ * PNG of 25000x25000 pixels took 6 GB without it.)
+ */
+export const MAX_PNG_PIXELS = 100_000_000;
+
 /** Decode a PNG or JPEG file (told apart by their signatures); any failure names the file. */
 export function decodeImage(file: string): RgbaImage {
   let buf: Buffer;
@@ -112,6 +119,14 @@ export function decodeImage(file: string): RgbaImage {
   let img: RgbaImage;
   try {
     if (isPng) {
+      // The size is in the IHDR chunk, right after the signature: check it before inflating.
+      if (buf.length >= 24 && buf.toString("latin1", 12, 16) === "IHDR") {
+        const w = buf.readUInt32BE(16);
+        const h = buf.readUInt32BE(20);
+        if (w * h > MAX_PNG_PIXELS) {
+          throw new UserError(`${file} is a ${w}x${h} PNG (${((w * h) / 1e6).toFixed(0)} megapixels), over the ${MAX_PNG_PIXELS / 1e6}-megapixel decoding limit: scale it down or remove it`);
+        }
+      }
       const p = PNG.sync.read(buf);
       img = { width: p.width, height: p.height, rgba: p.data };
     } else {
@@ -119,6 +134,7 @@ export function decodeImage(file: string): RgbaImage {
       img = { width: j.width, height: j.height, rgba: j.data };
     }
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`cannot decode ${file} (corrupt or truncated ${isPng ? "PNG" : "JPEG"}: ${(err as Error).message}): replace or remove it`);
   }
   if (img.width < 1 || img.height < 1 || img.rgba.length !== img.width * img.height * 4) {

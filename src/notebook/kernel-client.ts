@@ -160,7 +160,22 @@ class SendQueue {
 }
 
 /** Code run in the child: exit when our stdin closes (the parent died), then start tslab. */
+/** Runs in a worker thread of the kernel process: SIGKILL the kernel once its parent is gone. */
+const WATCHDOG = [
+  "const fs = require('fs');",
+  "const ppid = require('worker_threads').workerData;",
+  "const parent = () => {",
+  "  try { const st = fs.readFileSync('/proc/self/stat', 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); }",
+  "  catch { try { process.kill(ppid, 0); return ppid; } catch { return -1; } }",
+  "};",
+  "setInterval(() => { if (parent() !== ppid) process.kill(process.pid, 'SIGKILL'); }, 500);",
+].join("\n");
+
 const LAUNCHER = [
+  // A kernel busy in a long cell never sees its stdin close when the runner dies (SIGKILL, OOM):
+  // a watchdog thread kills it once this process has a new parent.
+  "const { Worker } = require('worker_threads');",
+  `new Worker(${JSON.stringify(WATCHDOG)}, { eval: true, workerData: process.ppid }).unref();`,
   "process.stdin.on('end', () => process.exit(0));",
   "process.stdin.on('error', () => process.exit(0));",
   "process.stdin.resume();",

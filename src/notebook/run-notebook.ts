@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../errors";
+import { onStopSignals, SIGNAL_EXIT_CODE, StopSignal } from "../train/signals";
 import { KernelClient, MimeBundle, Output } from "./kernel-client";
 
 export const TSLAB_KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
@@ -28,12 +29,28 @@ interface Notebook {
 export interface RunNotebookOptions {
   /** Extra environment variables for the kernel (e.g. { GAN_QUICK: "1" }). */
   env?: Record<string, string>;
-  /** Longest a cell may run (default one hour). */
+  /** Longest a cell may run (default DEFAULT_CELL_TIMEOUT_S). */
   timeoutPerCellMs?: number;
   /** Working directory of the kernel (default: the notebook's folder, as in Jupyter). */
   cwd?: string;
   /** Where progress lines go (default: stderr). */
   log?: (line: string) => void;
+}
+
+/**
+ * Default longest run of one cell, in seconds: about twice the slowest full-run cell on the 2-core
+ * development machine (DCGAN 1500 steps, 972 s; BEGAN three seeds, about 1200 s).
+ */
+export const DEFAULT_CELL_TIMEOUT_S = 2400;
+/** The same with --quick (GAN_QUICK=1), whose cells take seconds: a hung cell fails in 3 minutes. */
+export const DEFAULT_QUICK_CELL_TIMEOUT_S = 180;
+
+/** Ctrl-C, SIGTERM or SIGHUP stopped the runner: the kernel is killed, the file keeps what ran. */
+export class NotebookInterrupted extends UserError {
+  constructor(readonly signal: StopSignal, file: string, where: string) {
+    super(`${signal} while running ${where} of ${file}: stopped the kernel; the file keeps the outputs of the cells that finished`);
+    this.name = "NotebookInterrupted";
+  }
 }
 
 export interface RunNotebookResult {
@@ -108,29 +125,38 @@ const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();
  */
 export async function runNotebook(file: string, opts: RunNotebookOptions = {}): Promise<RunNotebookResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const timeoutMs = opts.timeoutPerCellMs ?? 3_600_000;
+  const timeoutMs = opts.timeoutPerCellMs ?? DEFAULT_CELL_TIMEOUT_S * 1000;
   const nb = readNotebook(file);
   nb.metadata ??= {};
   if (!nb.metadata.kernelspec) nb.metadata.kernelspec = { ...TSLAB_KERNELSPEC };
   const code = nb.cells.map((c, i) => ({ cell: c, index: i })).filter(({ cell }) => cell.cell_type === "code");
-  // Start from a clean slate, so the file never mixes outputs of this run and an older one.
-  for (const { cell } of code) {
-    cell.outputs = [];
-    cell.execution_count = null;
-  }
+  // Each cell's outputs are replaced when it runs; when a cell fails (or the run is stopped), the
+  // cells after it keep the outputs they had, rather than being wiped by a run that never got there.
   const name = path.basename(file);
   const t0 = Date.now();
   const kernel = await KernelClient.start({ cwd: opts.cwd ?? path.dirname(path.resolve(file)), env: opts.env });
   const startSeconds = (Date.now() - t0) / 1000;
   log(`[nb] ${name}: kernel started in ${startSeconds.toFixed(1)} s`);
   let busy = false;
+  let stopped: StopSignal | null = null;
+  const stopListening = onStopSignals((signal) => {
+    if (stopped) return;
+    stopped = signal;
+    log(`[nb] ${name}: ${signal}: stopping the kernel`);
+    void kernel.shutdown({ graceMs: 0 });
+  });
   try {
     for (let n = 0; n < code.length; n++) {
       const { cell, index } = code[n];
       const where = `code cell ${n + 1}/${code.length}${index !== n ? ` (cell ${index + 1} of the notebook)` : ""}`;
       const src = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source ?? "");
-      if (src.trim() === "") continue;
+      if (src.trim() === "") {
+        cell.outputs = [];
+        cell.execution_count = null;
+        continue;
+      }
       const r = await kernel.execute(src, { timeoutMs });
+      if (stopped) throw new NotebookInterrupted(stopped, file, where);
       if (r.status === "timeout") {
         busy = true;
         r.outputs.push({ output_type: "error", ename: "Timeout", evalue: `the cell did not finish within ${timeoutMs / 1000} s`, traceback: [] });
@@ -151,6 +177,7 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
     }
     writeNotebook(file, nb);
   } finally {
+    stopListening();
     // A kernel still busy with a timed-out cell cannot answer a shutdown request: kill it.
     await kernel.shutdown({ graceMs: busy ? 0 : 3000 });
   }
@@ -169,6 +196,11 @@ export async function runNotebookFiles(files: string[], { quick, timeoutSeconds 
       const r = await runNotebook(file, { env: quick ? { GAN_QUICK: "1" } : {}, timeoutPerCellMs: timeoutSeconds * 1000 });
       console.error(`[nb] ${file}: ${r.cells} code cells ok in ${r.seconds.toFixed(1)} s`);
     } catch (err) {
+      if (err instanceof NotebookInterrupted) {
+        console.error(`[nb] ${err.message}`);
+        process.exitCode = SIGNAL_EXIT_CODE[err.signal];
+        return;
+      }
       if (!(err instanceof UserError)) throw err;
       if (files.length > 1) console.error(`[nb] ${file}: FAILED after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${err.message}`);
       failures.push({ file, err });

@@ -3,8 +3,10 @@
  * moments and step), the model's own state (e.g. BEGAN's k_t), the step, the seed and the log so
  * far, in one file: "GANCKPT1", a 4-byte header length, a JSON header, then float32 data.
  *
- * Writes are atomic: the file is written beside the target and renamed over it, so a crash while
- * writing leaves the previous checkpoint intact. Loading checks the model name and every
+ * Writes are atomic and checked (durable-write.ts): the file is written beside the target, every
+ * write checked for its full length, fsynced and renamed over it, so a crash, a kill or a full disk
+ * while writing leaves the previous checkpoint intact. Reading checks the whole structure (header
+ * fields, entry shapes and offsets, the data length) and reports any damage as one UserError. Loading checks the model name and every
  * variable's path and shape before touching anything: a checkpoint from another model or an
  * incompatible architecture is refused whole, never loaded half-way. Runs are deterministic in
  * (seed, step): batches and latent draws depend on nothing else, so a resumed run continues
@@ -14,6 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../errors";
+import { writeFileDurably } from "./durable-write";
 import type { StepRecord } from "./trainer";
 import type { GanModel } from "./types";
 
@@ -38,6 +41,17 @@ export interface CheckpointHeader {
   optimizers: Record<string, Entry[]>;
   /** Free-form information for humans (config, date). */
   info: Record<string, unknown>;
+}
+
+/** Entries of an optimizer's state that getWeights leaves out (Adam's beta1^t and beta2^t). */
+const BIAS_PREFIX = "@";
+
+function biasCorrection(opt: tf.Optimizer): Record<string, tf.Variable> {
+  const o = opt as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+  const out: Record<string, tf.Variable> = {};
+  if (o.accBeta1 instanceof tf.Variable) out.accBeta1 = o.accBeta1;
+  if (o.accBeta2 instanceof tf.Variable) out.accBeta2 = o.accBeta2;
+  return out;
 }
 
 /** Every variable of the model by "<module>/<path>", in a fixed order. */
@@ -76,7 +90,9 @@ export async function saveCheckpoint(file: string, model: GanModel, o: SaveOptio
   const optimizers: Record<string, Entry[]> = {};
   for (const [name, opt] of o.optimizers) {
     const weights = await opt.getWeights();
-    const packed = pack(weights.map((w, i) => [`${i}:${w.name}`, w.tensor]), end, chunks);
+    const named: [string, tf.Tensor][] = weights.map((w, i) => [`${i}:${w.name}`, w.tensor]);
+    for (const [key, v] of Object.entries(biasCorrection(opt))) named.push([`${BIAS_PREFIX}${key}`, v]);
+    const packed = pack(named, end, chunks);
     optimizers[name] = packed.entries;
     end = packed.end;
     tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
@@ -96,17 +112,13 @@ export async function saveCheckpoint(file: string, model: GanModel, o: SaveOptio
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const pad = Buffer.alloc((4 - ((MAGIC.length + 4 + json.length) % 4)) % 4);
-  const body = Buffer.concat([Buffer.from(MAGIC), len, json, pad, ...chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))]);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, body);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  const parts = [Buffer.from(MAGIC), len, json, pad, ...chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
+  writeFileDurably(file, parts, "checkpoint");
+}
+
+/** The size in bytes a checkpoint of `values` float32 values and a header of about `headerBytes` takes. */
+export function checkpointBytes(values: number, headerBytes: number): number {
+  return MAGIC.length + 4 + headerBytes + 3 + 4 * values;
 }
 
 export interface LoadedCheckpoint {
@@ -117,24 +129,79 @@ export interface LoadedCheckpoint {
 
 export function readCheckpoint(file: string): LoadedCheckpoint {
   if (!fs.existsSync(file)) throw new UserError(`checkpoint not found: ${file}`);
-  const buf = fs.readFileSync(file);
-  if (buf.length < MAGIC.length + 4 || buf.subarray(0, MAGIC.length).toString() !== MAGIC) {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new UserError(`cannot read checkpoint ${file}: ${(err as Error).message}`);
+  }
+  if (buf.length < MAGIC.length + 4 || buf.subarray(0, MAGIC.length).toString("latin1") !== MAGIC) {
     throw new UserError(`${file} is not a gan-repro checkpoint`);
   }
   const len = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4 + len;
+  if (start > buf.length) throw new UserError(`${file} is truncated (its header promises ${len} bytes, the file has ${buf.length - MAGIC.length - 4} after the length)`);
   let header: CheckpointHeader;
   try {
-    header = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString());
+    header = JSON.parse(buf.subarray(MAGIC.length + 4, start).toString("utf8"));
   } catch {
-    throw new UserError(`${file}: damaged checkpoint header`);
+    throw new UserError(`${file}: damaged checkpoint header (not valid JSON)`);
   }
-  const start = MAGIC.length + 4 + len;
+  const problem = headerProblem(header);
+  if (problem) throw new UserError(`${file}: damaged checkpoint header (${problem})`);
   const dataStart = start + ((4 - (start % 4)) % 4);
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset + dataStart, buf.byteOffset + buf.length));
+  const count = Math.max(0, Math.floor((buf.length - dataStart) / 4));
+  // A copy at an aligned offset: Float32Array needs one, and the file's length may be anything.
+  const data = new Float32Array(count);
+  if (count > 0) new Uint8Array(data.buffer).set(buf.subarray(dataStart, dataStart + count * 4));
   const all = [...header.variables, ...Object.values(header.optimizers).flat()];
-  const need = all.reduce((n, e) => Math.max(n, e.offset + e.shape.reduce((a, b) => a * b, 1)), 0);
-  if (data.length < need) throw new UserError(`${file} is truncated (${data.length} of ${need} values)`);
-  return { header, values: (e) => data.subarray(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)) };
+  const need = all.reduce((n, e) => Math.max(n, e.offset + size(e)), 0);
+  if (count < need || buf.length - dataStart !== count * 4) {
+    throw new UserError(`${file} is truncated or damaged (${buf.length - Math.min(dataStart, buf.length)} bytes of data, ${need * 4} expected)`);
+  }
+  return { header, values: (e) => data.subarray(e.offset, e.offset + size(e)) };
+}
+
+const size = (e: Entry) => e.shape.reduce((a, b) => a * b, 1);
+
+function entryProblem(e: unknown, where: string): string | null {
+  const x = e as Entry;
+  if (typeof x !== "object" || x === null) return `${where} is not an entry`;
+  if (typeof x.name !== "string") return `${where} has no name`;
+  if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return `${x.name} has a bad shape`;
+  if (!Number.isSafeInteger(x.offset) || x.offset < 0) return `${x.name} has a bad offset`;
+  if (!["float32", "int32", "bool"].includes(x.dtype)) return `${x.name} has dtype ${JSON.stringify(x.dtype)}`;
+  if (!Number.isSafeInteger(size(x))) return `${x.name} is too large`;
+  return null;
+}
+
+/** What is wrong with a parsed header, or null. */
+function headerProblem(h: unknown): string | null {
+  const x = h as CheckpointHeader;
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return "not an object";
+  if (x.format !== MAGIC) return `format ${JSON.stringify(x.format)}`;
+  if (typeof x.model !== "string") return "no model name";
+  if (!Number.isSafeInteger(x.step) || x.step < 0) return "no step count";
+  if (!Number.isSafeInteger(x.seed)) return "no seed";
+  if (!Array.isArray(x.variables)) return "no variable list";
+  if (typeof x.optimizers !== "object" || x.optimizers === null || Array.isArray(x.optimizers)) return "no optimizer state";
+  if (!Array.isArray(x.history) || !x.history.every((r) => typeof r === "object" && r !== null && Number.isSafeInteger(r.step) && typeof r.values === "object" && r.values !== null)) {
+    return "a bad training log";
+  }
+  if (x.state !== undefined && (typeof x.state !== "object" || x.state === null)) return "bad model state";
+  if (x.info !== undefined && (typeof x.info !== "object" || x.info === null)) return "bad info";
+  for (const [i, e] of x.variables.entries()) {
+    const p = entryProblem(e, `variable ${i}`);
+    if (p) return p;
+  }
+  for (const [name, list] of Object.entries(x.optimizers)) {
+    if (!Array.isArray(list)) return `optimizer ${name} has no entry list`;
+    for (const [i, e] of list.entries()) {
+      const p = entryProblem(e, `optimizer ${name} entry ${i}`);
+      if (p) return p;
+    }
+  }
+  return null;
 }
 
 /** Check a checkpoint fits the model: same model name and the same variables with the same shapes. */
@@ -178,8 +245,17 @@ export async function loadCheckpoint(file: string, model: GanModel, optimizers: 
   });
   for (const [name, opt] of optimizers) {
     const entries = header.optimizers[name];
-    const weights = entries.map((e) => ({ name: e.name.slice(e.name.indexOf(":") + 1), tensor: tf.tensor(ck.values(e), e.shape, e.dtype as tf.DataType) }));
+    const weights = entries
+      .filter((e) => !e.name.startsWith(BIAS_PREFIX))
+      .map((e) => ({ name: e.name.slice(e.name.indexOf(":") + 1), tensor: tf.tensor(ck.values(e), e.shape, e.dtype as tf.DataType) }));
     await opt.setWeights(weights);
+    // setWeights recomputes Adam's bias-correction powers as beta^(t+1) with pow, which differs in
+    // the last bits from the running product the uninterrupted run has: restore the saved ones.
+    const bias = biasCorrection(opt);
+    for (const e of entries) {
+      const v = e.name.startsWith(BIAS_PREFIX) ? bias[e.name.slice(BIAS_PREFIX.length)] : undefined;
+      if (v && e.shape.length === 0) v.assign(tf.scalar(ck.values(e)[0]));
+    }
     tf.dispose(weights.map((w) => w.tensor));
   }
   model.loadState?.(header.state);

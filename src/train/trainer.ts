@@ -8,6 +8,7 @@ import { DivergenceError, UserError } from "../errors";
 import { subSeed } from "../nn/init";
 import { Batch, GanModel, Player } from "./types";
 import { CheckpointHeader, loadCheckpoint, modelVariables, saveCheckpoint } from "./checkpoint";
+import { onStopSignals, StopSignal } from "./signals";
 
 export interface BatchSource {
   /** The batch for a step; the trainer disposes it after the step. Deterministic in `step`. */
@@ -40,8 +41,8 @@ export interface TrainOptions {
   /** Show a progress bar on stderr (default: yes, except under CI=true). */
   progress?: boolean;
   /**
-   * On SIGINT/SIGTERM finish the current step, run the end callbacks (e.g. a checkpoint) and
-   * return with `trainer.interrupted` set, instead of dying mid-step.
+   * On SIGINT/SIGTERM/SIGHUP finish the current step, run the end callbacks (e.g. a checkpoint)
+   * and return with `trainer.interrupted` (and `trainer.stopSignal`) set, instead of dying mid-step.
    */
   stopOnSignals?: boolean;
   /** Stop after the step during which this moment (performance.now(), ms) passed: a wall-clock budget. */
@@ -53,8 +54,10 @@ const DEFAULT_HINT = "Lower the learning rate (e.g. halve it), or check the data
 export class Trainer {
   readonly optimizers = new Map<string, tf.Optimizer>();
   readonly history: StepRecord[] = [];
-  /** The last run stopped early on SIGINT/SIGTERM. */
+  /** The last run stopped early on SIGINT/SIGTERM/SIGHUP. */
   interrupted = false;
+  /** The signal that stopped the last run (its CLI exits with SIGNAL_EXIT_CODE of it). */
+  stopSignal: StopSignal | null = null;
   /** The last run stopped at its deadline. */
   reachedDeadline = false;
   private stopRequested = false;
@@ -124,63 +127,70 @@ export class Trainer {
   /** Train; yields to the event loop between steps so timers, signals and progress output run. */
   async run(data: BatchSource, opts: TrainOptions): Promise<StepRecord[]> {
     validateTrainOptions(opts);
-    const seed = opts.seed ?? 0;
     const start = opts.startStep ?? 0;
     const showProgress = opts.progress ?? !process.env.CI;
     const progress = showProgress ? new Progress(opts.steps, start) : null;
-    const t0 = performance.now();
-    let lastT = t0;
     this.interrupted = false;
     this.reachedDeadline = false;
     this.stopRequested = false;
-    const onSignal = () => {
-      this.stopRequested = true;
-    };
-    if (opts.stopOnSignals) {
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-    }
+    this.stopSignal = null;
+    // Listening until the end callbacks (the final checkpoint) are done: a second Ctrl-C while
+    // saving does not cut the write short.
+    const stopListening = opts.stopOnSignals
+      ? onStopSignals((signal) => {
+          this.stopRequested = true;
+          this.stopSignal ??= signal;
+        })
+      : () => {};
     try {
-      for (let step = start; step < start + opts.steps; step++) {
-        const batch = data.batch(step, opts.batchSize);
-        let values: Record<string, number>;
-        try {
-          values = this.step(batch, step, seed);
-        } finally {
-          tf.dispose([batch.x, batch.labels ?? []]);
-        }
-        const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
-        if (bad) throw new DivergenceError(step, bad[0], bad[1], this.model.divergenceHint ?? DEFAULT_HINT);
-        const now = performance.now();
-        const rec: StepRecord = {
-          step,
-          time: (now - t0) / 1000,
-          imagesPerSec: (opts.batchSize * 1000) / (now - lastT),
-          values,
-        };
-        lastT = now;
-        this.history.push(rec);
-        for (const cb of opts.callbacks ?? []) await cb.onStep?.(rec, this);
-        progress?.update(rec);
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.stopRequested) {
-          this.interrupted = true;
-          break;
-        }
-        if (opts.deadline !== undefined && performance.now() >= opts.deadline) {
-          this.reachedDeadline = true;
-          break;
-        }
-      }
+      await this.loop(data, opts, progress);
+      for (const cb of opts.callbacks ?? []) await cb.onEnd?.(this.history, this);
     } finally {
       progress?.done();
-      if (opts.stopOnSignals) {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+      stopListening();
+    }
+    return this.history;
+  }
+
+  private async loop(data: BatchSource, opts: TrainOptions, progress: Progress | null): Promise<void> {
+    const seed = opts.seed ?? 0;
+    const start = opts.startStep ?? 0;
+    const t0 = performance.now();
+    let lastT = t0;
+    const explosion = new ExplosionCheck(this.history);
+    for (let step = start; step < start + opts.steps; step++) {
+      const batch = data.batch(step, opts.batchSize);
+      let values: Record<string, number>;
+      try {
+        values = this.step(batch, step, seed);
+      } finally {
+        tf.dispose([batch.x, batch.labels ?? []]);
+      }
+      const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
+      if (bad) throw new DivergenceError(step, bad[0], bad[1], this.model.divergenceHint ?? DEFAULT_HINT);
+      const blown = explosion.check(values);
+      if (blown) throw new DivergenceError(step, blown.key, blown.value, this.model.divergenceHint ?? DEFAULT_HINT, blown.why);
+      const now = performance.now();
+      const rec: StepRecord = {
+        step,
+        time: (now - t0) / 1000,
+        imagesPerSec: (opts.batchSize * 1000) / (now - lastT),
+        values,
+      };
+      lastT = now;
+      this.history.push(rec);
+      for (const cb of opts.callbacks ?? []) await cb.onStep?.(rec, this);
+      progress?.update(rec);
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.stopRequested) {
+        this.interrupted = true;
+        break;
+      }
+      if (opts.deadline !== undefined && performance.now() >= opts.deadline) {
+        this.reachedDeadline = true;
+        break;
       }
     }
-    for (const cb of opts.callbacks ?? []) await cb.onEnd?.(this.history, this);
-    return this.history;
   }
 
   /** Throw a DivergenceError if any model variable holds a NaN or an infinity. */
@@ -214,6 +224,49 @@ export function validateTrainOptions(opts: TrainOptions): void {
   if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0) problems.push(`batch size must be a positive integer (got ${opts.batchSize})`);
   if (!Number.isInteger(opts.steps) || opts.steps < 0) problems.push(`steps must be a non-negative integer (got ${opts.steps})`);
   if (problems.length) throw new UserError(problems.join("; "));
+}
+
+/**
+ * A loss or gradient norm that explodes but stays finite (1e16 with zero gradients, say) is as
+ * dead as a NaN: stop when one exceeds EXPLOSION_FACTOR times the largest magnitude it had so far
+ * in this run (at least 1), once the run has EXPLOSION_MIN_STEPS steps of history to judge by.
+ */
+export const EXPLOSION_FACTOR = 1e4;
+export const EXPLOSION_MIN_STEPS = 10;
+
+export class ExplosionCheck {
+  private readonly largest = new Map<string, number>();
+  private steps = 0;
+
+  constructor(history: StepRecord[] = []) {
+    for (const rec of history) this.record(rec.values);
+  }
+
+  private watched(key: string): boolean {
+    return key.endsWith("_loss") || key.endsWith("_grad_norm");
+  }
+
+  private record(values: Record<string, number>): void {
+    this.steps++;
+    for (const [k, v] of Object.entries(values)) {
+      if (this.watched(k) && Number.isFinite(v)) this.largest.set(k, Math.max(this.largest.get(k) ?? 0, Math.abs(v)));
+    }
+  }
+
+  /** The first exploded value of this step (then nothing is recorded), or null (and the step is recorded). */
+  check(values: Record<string, number>): { key: string; value: number; why: string } | null {
+    if (this.steps >= EXPLOSION_MIN_STEPS) {
+      for (const [k, v] of Object.entries(values)) {
+        if (!this.watched(k) || !this.largest.has(k)) continue;
+        const scale = Math.max(this.largest.get(k)!, 1);
+        if (Math.abs(v) > EXPLOSION_FACTOR * scale) {
+          return { key: k, value: v, why: `over ${EXPLOSION_FACTOR.toExponential(0)} times its largest magnitude in the ${this.steps} steps before, ${this.largest.get(k)!.toPrecision(3)}` };
+        }
+      }
+    }
+    this.record(values);
+    return null;
+  }
 }
 
 /** A progress bar on stderr: step, losses, images/s and time left (a line every 10 s when not a terminal). */
