@@ -12,6 +12,7 @@ import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
 import { UserError } from "../errors";
+import { SIGNAL_EXIT_CODE } from "../train/signals";
 import { noPositionals, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shards N] [--dry-run] [--collect]
@@ -34,7 +35,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
              .html (mean ± std, n and each seed's value per model/data/variant and metric), print it,
              list missing and failed runs; with "results" in the config also results/<notebook>/<experiment>.json
 A finished run (eval.json) is skipped, one with a checkpoint resumes, a failed one (failed.json) is
-retried. Ctrl-C / SIGTERM: the running train saves its checkpoint, the sweep stops (exit 130).
+retried. Ctrl-C / SIGTERM / SIGHUP: the running train saves its checkpoint and the sweep stops
+(exit 128 + the signal's number: 130, 143, 129).
 A run another live process on this machine still works on (running.json) is left alone.
 Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
 
@@ -96,6 +98,6 @@ runMain(async () => {
   const busy = outcome.busy.length ? `, ${outcome.busy.length} left to another live process` : "";
   console.log(`shard ${shard.index}/${shard.count}: ${outcome.done.length} done, ${outcome.skipped.length} done before, ${outcome.failed.length} failed${busy}${outcome.interrupted ? ", stopped early: run the same command again to go on" : ""}`);
   for (const f of outcome.failed) console.log(`  failed: ${f} (${rel(path.join(config.out, ...f.split("/"), "failed.json"))})`);
-  if (outcome.interrupted) process.exitCode = 130;
+  if (outcome.interrupted) process.exitCode = SIGNAL_EXIT_CODE[outcome.stoppedBy!];
   else if (outcome.failed.length || outcome.busy.length) process.exitCode = 1;
 });

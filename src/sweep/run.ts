@@ -4,7 +4,7 @@
  * checkpoint short of its steps resumes (`--resume`); one whose checkpoint is complete goes
  * straight to eval. A failing run leaves DIR/failed.json (phase, exit code, last lines of its log)
  * and the sweep goes on; the next sweep retries it. A run that a live process on this machine is
- * still working on (DIR/running.json) is left alone. SIGINT/SIGTERM are passed to the running child
+ * still working on (DIR/running.json) is left alone. SIGINT/SIGTERM/SIGHUP are passed to the running child
  * (train saves a checkpoint and stops) and the sweep stops after it, starting nothing new.
  */
 import * as fs from "fs";
@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
+import { onStopSignals, StopSignal } from "../train/signals";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -139,8 +140,10 @@ export interface SweepOutcome {
   failed: string[];
   /** Left alone: another live process on this machine is working on them. */
   busy: string[];
-  /** Stopped by SIGINT/SIGTERM before all runs were done. */
+  /** Stopped by SIGINT/SIGTERM/SIGHUP before all runs were done. */
   interrupted: boolean;
+  /** The stop signal received, if any. */
+  stoppedBy: StopSignal | null;
 }
 
 /** Run the given runs in order; returns what happened to each. */
@@ -148,18 +151,14 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
   const log = o.log ?? ((s: string) => console.log(s));
   const trainCmd = o.train ?? cliCommand("train");
   const evalCmd = o.eval ?? c.eval?.command ?? cliCommand("eval");
-  const outcome: SweepOutcome = { done: [], skipped: [], failed: [], busy: [], interrupted: false };
-  let stopping: NodeJS.Signals | null = null;
+  const outcome: SweepOutcome = { done: [], skipped: [], failed: [], busy: [], interrupted: false, stoppedBy: null };
+  let stopping: StopSignal | null = null;
   let child: ReturnType<typeof spawn> | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
+  const stopListening = onStopSignals((sig) => {
     if (!stopping) log(`${sig}: stopping after the current run saves its checkpoint`);
     stopping = sig;
     child?.kill(sig);
-  };
-  const onInt = () => onSignal("SIGINT");
-  const onTerm = () => onSignal("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  });
 
   /** Run one command with its output appended to a log; resolves with its exit. */
   const exec = (r: Run, phase: string, cmd: string[], logFile: string) =>
@@ -269,9 +268,9 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
       log(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    stopListening();
   }
+  outcome.stoppedBy = stopping;
   outcome.interrupted = stopping !== null && outcome.done.length + outcome.skipped.length + outcome.failed.length + outcome.busy.length < runs.length;
   return outcome;
 }
