@@ -53,3 +53,4 @@ export { applyFit, chooseFit, unfitSamples, ImageFit } from "./data/fit";
 export { readNpy, writeNpy } from "./data/npy";
 export { checkQuality, collapsedRecall, describeTarget, DEFAULT_TARGET, QualityTarget } from "./experiments/quality";
 export { differenceVerdict, summarise, verdictLine, Verdict } from "./experiments/verdict";
+export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";

@@ -3,7 +3,8 @@
  * backend: images/s, ms per full D+G step, achieved GFLOP/s (convolution and dense FLOPs) and its
  * share of the backend's peak (a large MatMul on all threads, measured here), the slowest kernels,
  * memory and JS<->backend transfers per step, and a scaling table (DCGAN by batch and image size).
- * Printed as tables and written as JSON.
+ * Printed as tables and written as JSON; each model's figures also go to results/bench/<model>.json
+ * (src/results/), from which `npm run results` builds README's benchmark table.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -16,9 +17,10 @@ import { Trainer } from "../train/trainer";
 import { KernelSpeed, kernelSpeeds } from "../backend/kernels/speed";
 import { countTransfers, Transfers } from "../backend/transfers";
 import { UserError } from "../errors";
+import { resultsRoot, writeResult } from "../results/files";
 import { intOption, noPositionals, parse, runMain } from "./common";
 
-const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--backend NAME]
+const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--results DIR] [--backend NAME]
   --model         benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
   --batch-size    images per step (default 64)
   --steps         timed steps per model (default 10)
@@ -26,6 +28,8 @@ const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--ste
   --skip-scaling  leave out the scaling table (DCGAN images/s at batch 16, 32, 64, 128 on 28x28 and at 28, 32, 64 pixels)
   --kernels       also time each kit wasm kernel against the stock one
   --out           JSON file (default out/bench.json)
+  --results       also write each model's figures to DIR/bench/<model>.json (default DIR: $GAN_RESULTS_DIR or the kit's results/,
+                  whose bench/ files \`npm run results\` builds README's benchmark table from; "none": do not)
 The backend's peak (a 2048x2048 MatMul on all its threads) is always measured; GAN_WASM_THREADS=1 benchmarks one thread.`;
 
 /** The performance goals of the kit on a 2-core machine (issue 8), checked on every run. */
@@ -148,7 +152,7 @@ runMain(async () => {
   const { values, positionals } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
-      warmup: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" },
+      warmup: { type: "string" }, out: { type: "string" }, results: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" },
     },
     USAGE,
   );
@@ -162,9 +166,30 @@ runMain(async () => {
   const peak = matMulPeak();
   console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);
   const results: BenchResult[] = [];
+  const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
+  const threads = backend.name === "wasm" ? Number(/(\d+) threads?/.exec(backend.description)?.[1]) || null : null;
+  const resultFiles: string[] = [];
   for (const name of names) {
+    const t0 = performance.now();
+    const load = os.loadavg()[0]; // other processes on the machine lower the figures: recorded with them
     const r = await benchModel(name, batchSize, steps, warmup);
     results.push(r);
+    if (resultsDir) {
+      resultFiles.push(
+        writeResult(
+          {
+            notebook: "bench",
+            experiment: name,
+            config: { model: name, shape: r.shape, batchSize, steps, warmup, threads, peakGflopPerSec: peak, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, loadAverage1mBefore: load },
+            seeds: [0],
+            values: { imagesPerSec: [r.imagesPerSec], msPerStep: [r.msPerStep], gflopPerStep: [r.gflopPerStep], gflopPerSec: [r.gflopPerSec], shareOfPeak: [r.gflopPerSec / peak], rssMB: [r.rssMB] },
+            backend: backend.name,
+            wallSeconds: (performance.now() - t0) / 1000,
+          },
+          resultsDir,
+        ),
+      );
+    }
     const t = r.transfers;
     console.log(
       `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
@@ -204,4 +229,6 @@ runMain(async () => {
   const report = { date: new Date().toISOString(), backend: backend.name, backendDetail: backend.description, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, peakGflopPerSec: peak, results, scaling, kernels };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
   console.log(`wrote ${file}`);
+  for (const f of resultFiles) console.log(`wrote ${f}`);
+  if (resultFiles.length) console.log("README's benchmark table: npm run results");
 });

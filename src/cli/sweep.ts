@@ -1,0 +1,103 @@
+/**
+ * npm run sweep -- --config FILE.json: run models x datasets x variants x seeds, each a resumable
+ * `train` in its own folder followed by an `eval`, on one machine or as shards of a Slurm array
+ * or Kubernetes Indexed Job; `--collect` turns the finished runs into one table. Library code in
+ * src/sweep/.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
+import { resolveShard, shardRuns } from "../sweep/shard";
+import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
+import { collect, writeCollected } from "../sweep/collect";
+import { writeResult } from "../results/files";
+import { UserError } from "../errors";
+import { SIGNAL_EXIT_CODE } from "../train/signals";
+import { noPositionals, parse, runMain } from "./common";
+
+const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shards N] [--dry-run] [--collect]
+  --config   the sweep (JSON; paths in it are relative to its folder), e.g.
+               { "out": "../out/sweeps/ring", "models": ["gan"], "data": ["ring8"],
+                 "variants": { "base": {}, "slow": { "optimizer.lr": 1e-4 } },
+                 "seeds": [0, 1, 2], "steps": 2000, "batchSize": 64, "checkpointEvery": 200,
+                 "train": { "config": "gan.json", "imageSize": 32 },
+                 "eval": { "n": 2000, "metrics": ["swd"] }, "results": "sweeps/ring" }
+             runs go in the order models > data > variants > seeds, each in <out>/<model>/<data>/<variant>/seed<S>
+             (train.log, latest.ckpt, eval.json); "variants" are --set values of train (default: one
+             variant "default" with none); "eval": false skips eval; "eval.command" replaces the kit's eval
+  --shard    i/n: run only runs i, i+n, i+2n, ... of the sweep (0-based: 0/2 and 1/2 split it in two)
+             Without it the shard comes from a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
+             SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N or
+             GAN_SWEEP_SHARDS=N, N = the Job's completions); else the whole sweep
+  --shards   N: the number of shards of a Kubernetes Indexed Job (its completions)
+  --dry-run  list this shard's runs, their state and commands; run nothing
+  --collect  aggregate every finished run of the sweep (all shards) into <out>/summary.csv, .md and
+             .html (mean ± std, n and each seed's value per model/data/variant and metric), print it,
+             list missing and failed runs; with "results" in the config also results/<notebook>/<experiment>.json
+A finished run (eval.json) is skipped, one with a checkpoint resumes, a failed one (failed.json) is
+retried. Ctrl-C / SIGTERM / SIGHUP: the running train saves its checkpoint and the sweep stops
+(exit 128 + the signal's number: 130, 143, 129).
+A run another live process on this machine still works on (running.json) is left alone.
+Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
+
+runMain(async () => {
+  const { values, positionals } = parse(
+    { config: { type: "string" }, shard: { type: "string" }, shards: { type: "string" }, "dry-run": { type: "boolean" }, collect: { type: "boolean" } },
+    USAGE,
+  );
+  noPositionals(positionals);
+  if (!values.config) throw new UserError("--config FILE.json is required (see --help)");
+  if (values.collect && (values.shard || values.shards || values["dry-run"])) throw new UserError("--collect reads the whole sweep: leave out --shard, --shards and --dry-run");
+  const config = loadSweepConfig(values.config);
+  const runs = expandRuns(config);
+  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+
+  if (values.collect) {
+    const col = collect(config, runs);
+    const written = writeCollected(config, col);
+    const md = fs.readFileSync(written[1], "utf8");
+    console.log(md.trimEnd());
+    if (config.results) {
+      const [notebook, experiment] = config.results.split("/");
+      const values: Record<string, (number | null)[]> = {};
+      for (const c of col.cells) values[`${c.model}/${path.isAbsolute(c.data) ? path.basename(c.data) : c.data}/${c.variant}/${c.metric}`] = config.seeds.map((s) => c.values[s]);
+      const backends = [...new Set(col.runInfo.map((r) => r.backend).filter((b): b is string => !!b))];
+      const walls = col.runInfo.map((r) => r.wallSeconds).filter((w): w is number => typeof w === "number");
+      written.push(
+        writeResult({
+          notebook,
+          experiment,
+          config: { sweep: path.basename(config.file), models: config.models, data: config.data, variants: config.variants, steps: config.steps, batchSize: config.batchSize, eval: config.eval, missing: col.missing.map((m) => m.name), failed: col.failed.map((f) => f.name) },
+          seeds: config.seeds,
+          values,
+          backend: backends.length ? backends.join(", ") : null,
+          wallSeconds: walls.length === col.runInfo.length && walls.length ? walls.reduce((a, b) => a + b, 0) : null,
+        }),
+      );
+    }
+    for (const f of written) console.log(`wrote ${rel(f)}`);
+    return;
+  }
+
+  const shard = resolveShard({ shard: values.shard, shards: values.shards });
+  const mine = shardRuns(runs, shard);
+  console.log(`sweep ${rel(config.file)}: ${runs.length} runs; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} runs; output in ${rel(config.out)}`);
+  if (values["dry-run"]) {
+    for (const r of mine) {
+      const state = runState(config, r);
+      const owner = liveOwner(r);
+      console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}`);
+      if (state.kind !== "done") {
+        if (state.kind !== "trained") console.log(`      train ${trainArgs(config, r, state.kind === "partial").join(" ")}`);
+        if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
+      }
+    }
+    return;
+  }
+  const outcome = await runSweep(config, mine);
+  const busy = outcome.busy.length ? `, ${outcome.busy.length} left to another live process` : "";
+  console.log(`shard ${shard.index}/${shard.count}: ${outcome.done.length} done, ${outcome.skipped.length} done before, ${outcome.failed.length} failed${busy}${outcome.interrupted ? ", stopped early: run the same command again to go on" : ""}`);
+  for (const f of outcome.failed) console.log(`  failed: ${f} (${rel(path.join(config.out, ...f.split("/"), "failed.json"))})`);
+  if (outcome.interrupted) process.exitCode = SIGNAL_EXIT_CODE[outcome.stoppedBy!];
+  else if (outcome.failed.length || outcome.busy.length) process.exitCode = 1;
+});

@@ -1,0 +1,96 @@
+/**
+ * README's generated tables, rebuilt from the result files (`npm run results`): the claims table
+ * (every result file with a `claim`) and the benchmark table (results/bench/*.json, written by
+ * `npm run bench`). Each lives between markers in README.md:
+ *
+ *   <!-- results:claims -->  ...generated...  <!-- /results:claims -->
+ *   <!-- results:bench -->   ...generated...  <!-- /results:bench -->
+ *
+ * Text outside the markers is left alone.
+ */
+import { UserError } from "../errors";
+import { ResultFile } from "./files";
+
+export const REGIONS = ["claims", "bench"] as const;
+export type Region = (typeof REGIONS)[number];
+
+const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** Significant digits for a table: 3, thousands grouped, no trailing zeros. */
+export function num(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "-";
+  const r = Number(v.toPrecision(digits));
+  return Math.abs(r) >= 1000 ? Math.round(r).toLocaleString("en-US") : String(r);
+}
+
+export function claimsTable(results: ResultFile[]): string {
+  const claims = results.filter((r) => r.claim);
+  if (claims.length === 0) {
+    return "No results yet: no file under results/ carries a claim. The reproductions write `results/<notebook>/<experiment>.json` (src/results/files.ts) and `npm run results` rebuilds this table from them.";
+  }
+  const lines = ["| notebook | claim | verdict | result here | seeds | file |", "| --- | --- | --- | --- | --- | --- |"];
+  for (const r of claims) {
+    const c = r.claim!;
+    const verdict = c.verdict === "inconclusive" ? `inconclusive (${c.why})` : c.verdict;
+    lines.push(`| ${r.notebook} | ${cellText(c.text)} | ${cellText(verdict)} | ${cellText(c.summary)} | ${r.seeds.length} | [${r.experiment}](results/${r.notebook}/${r.experiment}.json) |`);
+  }
+  return lines.join("\n");
+}
+
+interface BenchConfig {
+  model?: string;
+  shape?: number[];
+  batchSize?: number;
+  threads?: number | null;
+  peakGflopPerSec?: number;
+  /** The machine's 1-minute load average before the model ran: other work lowers the figures. */
+  loadAverage1mBefore?: number;
+}
+
+export function benchTable(results: ResultFile[]): string {
+  const bench = results.filter((r) => r.notebook === "bench");
+  if (bench.length === 0) return "No benchmark results yet: `npm run bench` writes `results/bench/<model>.json` and `npm run results` rebuilds this table.";
+  const lines = [
+    "| model | image | batch | images/s | ms per step | GFLOP per step | GFLOP/s | share of peak (peak GFLOP/s) | backend | measured |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of bench) {
+    const c = (r.config ?? {}) as BenchConfig;
+    const v = (k: string) => r.summary[k]?.mean;
+    const share = v("shareOfPeak");
+    const backend = `${r.backend ?? "?"}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : ""}`;
+    lines.push(
+      `| ${c.model ?? r.experiment} | ${c.shape ? c.shape.join("x") : "-"} | ${c.batchSize ?? "-"} | ${num(v("imagesPerSec"))} | ${num(v("msPerStep"))} | ${num(v("gflopPerStep"))} | ` +
+        `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function regionText(region: Region, results: ResultFile[]): string {
+  const body = region === "claims" ? claimsTable(results) : benchTable(results);
+  return `<!-- do not edit: rebuilt by \`npm run results\` from results/${region === "bench" ? "bench/" : ""} -->\n${body}`;
+}
+
+const open = (r: Region) => `<!-- results:${r} -->`;
+const close = (r: Region) => `<!-- /results:${r} -->`;
+
+/** README with every generated region rebuilt from `results`. */
+export function renderReadme(readme: string, results: ResultFile[]): string {
+  let out = readme;
+  for (const region of REGIONS) {
+    const a = out.indexOf(open(region));
+    const b = out.indexOf(close(region));
+    if (a < 0 || b < a) throw new UserError(`README.md has no ${open(region)} ... ${close(region)} region`);
+    if (out.indexOf(open(region), a + 1) >= 0) throw new UserError(`README.md has two ${open(region)} regions`);
+    out = `${out.slice(0, a + open(region).length)}\n${regionText(region, results)}\n${out.slice(b)}`;
+  }
+  return out;
+}
+
+/** The regions whose README text differs from what the results give. */
+export function staleRegions(readme: string, results: ResultFile[]): Region[] {
+  const fresh = renderReadme(readme, results);
+  const part = (s: string, r: Region) => s.slice(s.indexOf(open(r)), s.indexOf(close(r)));
+  return REGIONS.filter((r) => part(readme, r) !== part(fresh, r));
+}

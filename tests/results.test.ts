@@ -1,0 +1,99 @@
+/**
+ * Results as files: the one format (written, read back, bad claims refused), README's claims and
+ * benchmark tables generated from them, `npm run results -- --check`, and the kit's README itself
+ * matching what `npm run results` prints.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
+import { differenceVerdict } from "../src/experiments/verdict";
+import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
+import { UserError } from "../src/errors";
+
+const root = path.resolve(__dirname, "..");
+function results(args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli/results.ts"), ...args], { cwd: root, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("README's generated tables are what `npm run results` prints from results/", () => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const all = readResults();
+  const stale = staleRegions(readme, all);
+  assert.deepEqual(stale, [], `README.md's ${stale.join(" and ")} table differs from results/: run \`npm run results\``);
+  assert.equal(renderReadme(readme, all), readme);
+  const r = results(["--check"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /README\.md matches \d+ result files?/);
+});
+
+test("a result file: config, seeds, per-seed values, summary, kit version, backend, wall time, date", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-results-"));
+  const file = writeResult({ notebook: "gan", experiment: "ring-modes", config: { steps: 10 }, seeds: [0, 1, 2], values: { modes: [8, 6, null] }, backend: "wasm", wallSeconds: 3.5, date: new Date("2026-01-02T03:04:05Z") }, dir);
+  assert.equal(file, path.join(dir, "gan", "ring-modes.json"));
+  const [r] = readResults(dir).filter((x) => x.notebook === "gan");
+  assert.deepEqual(r.summary.modes, { mean: 7, std: Math.SQRT2, n: 2 });
+  assert.deepEqual(r.values.modes, [8, 6, null]);
+  assert.equal(r.kit.version, kitVersion());
+  assert.equal(r.backend, "wasm");
+  assert.equal(r.wallSeconds, 3.5);
+  assert.equal(r.date, "2026-01-02T03:04:05.000Z");
+  assert.deepEqual(meanStd([]), { mean: NaN, std: NaN, n: 0 });
+  assert.deepEqual(meanStd([2]), { mean: 2, std: NaN, n: 1 });
+  assert.equal(resultsRoot({}), RESULTS_DIR);
+  assert.equal(resultsRoot({ GAN_RESULTS_DIR: dir }), dir);
+  assert.equal(resultsRoot({ GAN_QUICK: "1" }), path.join(root, "out", "results-quick"), "smoke runs never overwrite results/");
+  // a claim from a computed verdict: its numbers the summary, its reason the why
+  const noisy = claimFromVerdict("A lower than B by 0.072", differenceVerdict([1, 2], [1, 2], { direction: "lower", effect: 0.072 }));
+  assert.equal(noisy.verdict, "inconclusive");
+  assert.equal(noisy.why, "fewer than 3 seeds on a side");
+  assert.match(noisy.summary, /^A - B = 0\.00 ± 1\.414 /);
+  const held = claimFromVerdict("A lower", differenceVerdict([1, 1.1, 0.9], [2, 2.1, 1.9], { direction: "lower" }));
+  assert.deepEqual([held.verdict, held.why], ["held", undefined]);
+  assert.match(held.summary, /as claimed$/);
+  writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0, 1], values: { a: [1, 2], b: [1, 2] }, backend: null, claim: noisy }, dir);
+  const bad = (claim: unknown, pattern: RegExp) =>
+    assert.throws(() => writeResult({ notebook: "gan", experiment: "x", config: {}, seeds: [0], values: { v: [1] }, backend: null, claim: claim as never }, dir), (e: Error) => e instanceof UserError && pattern.test(e.message));
+  bad({ text: "t", verdict: "true", summary: "s" }, /claim\.verdict must be one of "held", "not held", "inconclusive"/);
+  bad({ text: "t", verdict: "inconclusive", summary: "s" }, /claim\.why must say why/);
+  bad({ text: "t", verdict: "held", summary: "two\nlines" }, /claim\.summary must be one line/);
+  assert.throws(() => writeResult({ notebook: "../x", experiment: "x", config: {}, seeds: [0, 1], values: { v: [1] }, backend: null }, dir), /notebook must be a file name, got "\.\.\/x"; values\.v has 1 values for 2 seeds/);
+});
+
+test("the claims and benchmark tables come from the files; --check fails on a stale README and names the table", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-results-"));
+  const res = path.join(dir, "results");
+  const readme = path.join(dir, "README.md");
+  fs.writeFileSync(readme, "# kit\n\nbefore\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nmiddle\n<!-- results:claims -->\n<!-- /results:claims -->\nafter\n");
+  assert.match(claimsTable([]), /^No results yet/);
+  assert.match(benchTable([]), /^No benchmark results yet/);
+  writeResult({ notebook: "gan", experiment: "loss-gradients", config: {}, seeds: [0, 1], values: { ratio: [90, 100] }, backend: "wasm", claim: { text: "-log D(G(z)) gives | larger gradients", verdict: "held", summary: "95x larger G gradients (2 seeds)" } }, res);
+  writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0], values: { diff: [0.02] }, backend: "wasm", claim: { text: "improved BEGAN lowers M_global by 0.072", verdict: "inconclusive", why: "1 seed", summary: "0.02" } }, res);
+  writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42 }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
+
+  const check = results(["--check", "--readme", readme, "--results", res]);
+  assert.equal(check.code, 1, check.stdout + check.stderr);
+  assert.match(check.stderr, /README\.md is out of date: its claims and bench tables differ/);
+  const write = results(["--readme", readme, "--results", res]);
+  assert.equal(write.code, 0, write.stderr);
+  const text = fs.readFileSync(readme, "utf8");
+  assert.match(text, /^# kit\n\nbefore\n<!-- results:bench -->\n/);
+  assert.match(text, /\nmiddle\n/);
+  assert.match(text, /\n<!-- \/results:claims -->\nafter\n$/);
+  assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4 \|/);
+  assert.match(text, /\| began \| improved BEGAN lowers M_global by 0\.072 \| inconclusive \(1 seed\) \| 0\.02 \| 1 \| \[m-global\]\(results\/began\/m-global\.json\) \|/);
+  assert.match(text, /\| gan \| -log D\(G\(z\)\) gives \\\| larger gradients \| held \| 95x larger G gradients \(2 seeds\) \| 2 \|/);
+  assert.doesNotMatch(text, /\nold\n/);
+  assert.match(write.stdout, /claims table:\n/);
+  assert.equal(results(["--check", "--readme", readme, "--results", res]).code, 0);
+
+  // a damaged file is one error line naming it
+  fs.writeFileSync(path.join(res, "gan", "broken.json"), "{");
+  const broken = results(["--check", "--readme", readme, "--results", res]);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr.trim(), /^error: .*gan\/broken\.json is not valid JSON/);
+});

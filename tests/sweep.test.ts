@@ -1,0 +1,325 @@
+/**
+ * Sweeps: config checks, run expansion and shards (flags, Slurm, Kubernetes), two shard processes
+ * against one unsharded sweep (real `train` of the MLP GAN on ring8, a stand-in eval), a shard
+ * stopped by SIGTERM and one killed by SIGKILL that resume and complete, and --collect with a
+ * missing and a failed run (stand-in train and eval, milliseconds).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs } from "../src/sweep/config";
+import { resolveShard, shardRuns } from "../src/sweep/shard";
+import { checkpointStep, runSweep } from "../src/sweep/run";
+import { collect, collectedCsv } from "../src/sweep/collect";
+import { UserError } from "../src/errors";
+
+const root = path.resolve(__dirname, "..");
+const fakeEval = path.join(__dirname, "fixtures", "sweep-eval.js");
+const fakeTrain = path.join(__dirname, "fixtures", "sweep-train.js");
+const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gan-sweep-${tag}-`));
+
+function writeConfig(dir: string, c: Record<string, unknown>): string {
+  const file = path.join(dir, "sweep.json");
+  fs.writeFileSync(file, JSON.stringify(c, null, 2));
+  return file;
+}
+
+function sweep(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli/sweep.ts"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file a sweep left under `dir` whose results matter: eval.json contents by run folder. */
+function evalResults(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === "eval.json") {
+        const j = JSON.parse(fs.readFileSync(p, "utf8"));
+        out[path.relative(dir, d)] = { metrics: j.metrics, data: j.data, checkpoint: path.relative(dir, j.checkpoint) };
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const base = { models: ["gan"], data: ["ring8"], seeds: [0, 1, 2], steps: 12, batchSize: 32, checkpointEvery: 4 };
+
+test("a sweep expands in a fixed order into folders named for model/data/variant/seed", () => {
+  const c = checkSweepConfig({ ...base, out: "o", data: ["ring8", "grid25"], variants: { a: {}, b: { "optimizer.lr": 1e-4, loss: "saturating" } } }, "/x/s.json");
+  const runs = expandRuns(c);
+  assert.equal(runs.length, 12);
+  assert.deepEqual(runs.slice(0, 4).map((r) => r.name), ["gan/ring8/a/seed0", "gan/ring8/a/seed1", "gan/ring8/a/seed2", "gan/ring8/b/seed0"]);
+  assert.equal(runs[11].name, "gan/grid25/b/seed2");
+  assert.equal(runs[11].dir, "/x/o/gan/grid25/b/seed2");
+  assert.deepEqual(runs.map((r) => r.index), [...runs.keys()]);
+  const args = trainArgs(c, runs[3], true);
+  assert.deepEqual(args.slice(-5), ["--set", "optimizer.lr=0.0001", "--set", "loss=saturating", "--resume"]);
+  assert.deepEqual(args.slice(0, 10), ["--model", "gan", "--data", "ring8", "--steps", "12", "--batch-size", "32", "--seed", "0"]);
+  for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
+});
+
+test("shards: --shard i/n, Slurm arrays (with MIN offset and STEP), Kubernetes Indexed Jobs", () => {
+  const runs = Array.from({ length: 7 }, (_, index) => ({ index }));
+  const pick = (s: { index: number; count: number }) => shardRuns(runs, s).map((r) => r.index);
+  assert.deepEqual(pick(resolveShard({ shard: "1/3" }, {})), [1, 4]);
+  assert.deepEqual(pick(resolveShard({}, {})), [0, 1, 2, 3, 4, 5, 6]);
+  // every run in exactly one shard
+  const all = [0, 1, 2].flatMap((i) => pick({ index: i, count: 3 })).sort();
+  assert.deepEqual(all, [0, 1, 2, 3, 4, 5, 6]);
+  // sbatch --array=1-3: ids 1, 2, 3 with MIN 1
+  const slurm = (id: number, extra: NodeJS.ProcessEnv = {}) => resolveShard({}, { SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "1", ...extra });
+  assert.deepEqual([1, 2, 3].map((id) => slurm(id).index), [0, 1, 2]);
+  assert.equal(slurm(3).count, 3);
+  assert.match(slurm(2).source, /Slurm array task 2/);
+  // --array=0-4:2 (ids 0, 2, 4)
+  assert.deepEqual([0, 2, 4].map((id) => resolveShard({}, { SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2" }).index), [0, 1, 2]);
+  // --shard beats the environment
+  assert.deepEqual(resolveShard({ shard: "0/2" }, { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2" }).index, 0);
+  // Kubernetes: the index from the Job, the count from --shards or GAN_SWEEP_SHARDS
+  assert.deepEqual(resolveShard({ shards: "4" }, { JOB_COMPLETION_INDEX: "3" }), { index: 3, count: 4, source: "Kubernetes completion index 3 of 4" });
+  assert.equal(resolveShard({}, { JOB_COMPLETION_INDEX: "2", GAN_SWEEP_SHARDS: "5" }).count, 5);
+  const bad: [Parameters<typeof resolveShard>, RegExp][] = [
+    [[{ shard: "2/2" }, {}], /index must be below the count/],
+    [[{ shard: "1-2" }, {}], /--shard must be i\/n/],
+    [[{}, { JOB_COMPLETION_INDEX: "1" }], /pass --shards N or set GAN_SWEEP_SHARDS/],
+    [[{ shards: "2" }, { JOB_COMPLETION_INDEX: "2" }], /not below the number of shards 2/],
+    [[{ shards: "2" }, {}], /--shards N needs JOB_COMPLETION_INDEX/],
+    [[{}, { SLURM_ARRAY_TASK_ID: "1" }], /SLURM_ARRAY_TASK_COUNT is not/],
+    [[{}, { SLURM_ARRAY_TASK_ID: "7", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "0" }], /array has gaps/],
+  ];
+  for (const [args, pattern] of bad) assert.throws(() => resolveShard(...args), (e: Error) => e instanceof UserError && pattern.test(e.message));
+});
+
+test("the shard comes from the environment on the command line too (dry run)", () => {
+  const dir = tmp("env");
+  const file = writeConfig(dir, { ...base, out: "out" });
+  const slurm = sweep(["--config", file, "--dry-run"], { SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "4" });
+  assert.equal(slurm.code, 0, slurm.stderr);
+  assert.match(slurm.stdout, /shard 1\/2 \(Slurm array task 5 \(min 4, count 2\)\): 1 runs/);
+  assert.match(slurm.stdout, /#1 gan\/ring8\/default\/seed1: to do/);
+  assert.doesNotMatch(slurm.stdout, /seed0|seed2/);
+  const k8s = sweep(["--config", file, "--dry-run", "--shards", "2"], { JOB_COMPLETION_INDEX: "0" });
+  assert.equal(k8s.code, 0, k8s.stderr);
+  assert.match(k8s.stdout, /shard 0\/2 \(Kubernetes completion index 0 of 2\): 2 runs/);
+  assert.match(k8s.stdout, /#0 gan\/ring8\/default\/seed0[\s\S]*#2 gan\/ring8\/default\/seed2/);
+  assert.equal(fs.existsSync(path.join(dir, "out")), false, "a dry run writes nothing");
+});
+
+test("bad configs: one error line listing every problem, exit code 2", () => {
+  const dir = tmp("bad");
+  const file = writeConfig(dir, { out: "o", models: ["gan", "stylegan9"], data: ["ring8", "imagenet"], seeds: [0, -1], batchSize: 0, variants: { "1st": {} }, step: 5, eval: { metric: ["swd"] } });
+  const r = sweep(["--config", file]);
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  for (const p of [/^error: .*sweep\.json: \d+ problems: /, /unknown key "step" \(did you mean "steps"\?\)/, /unknown model "stylegan9"/, /unknown dataset "imagenet"/, /"seeds" must be/, /"steps" is required/, /"batchSize" must be an integer >= 1, got 0/, /variant name "1st"/, /eval: unknown key "metric"/]) {
+    assert.match(lines[0], p);
+  }
+  const cases: [string[], RegExp][] = [
+    [["--config", path.join(dir, "none.json")], /^error: sweep config not found/],
+    [["--dry-run"], /^error: --config FILE\.json is required/],
+    [["--config", file, "--shard", "3/2"], /^error: /],
+  ];
+  fs.writeFileSync(path.join(dir, "broken.json"), "{ nope");
+  cases.push([["--config", path.join(dir, "broken.json")], /^error: .*broken\.json is not valid JSON/]);
+  for (const [args, pattern] of cases) {
+    const c = sweep(args);
+    assert.equal(c.code, 2, `${args.join(" ")}: ${c.stderr}`);
+    assert.equal(c.stderr.trim().split("\n").length, 1, c.stderr);
+    assert.match(c.stderr.trim(), pattern);
+  }
+});
+
+test("two shard processes together produce exactly the runs and results of one unsharded sweep", async () => {
+  const dir = tmp("shards");
+  const conf = (out: string) => writeConfig(fs.mkdtempSync(path.join(dir, "c")), { ...base, seeds: [0, 1], out: path.join(dir, out), eval: { command: ["node", fakeEval], n: 5 } });
+  const whole = sweep(["--config", conf("whole")]);
+  assert.equal(whole.code, 0, whole.stdout + whole.stderr);
+  const sharded = conf("sharded");
+  const run = (i: number) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/cli/sweep.ts"), "--config", sharded, "--shard", `${i}/2`], { cwd: root, env: { ...process.env, CI: "true" } });
+      let out = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => (out += d));
+      p.on("close", (code) => resolve({ code, out }));
+    });
+  const [a, b] = await Promise.all([run(0), run(1)]);
+  assert.equal(a.code, 0, a.out);
+  assert.equal(b.code, 0, b.out);
+  assert.match(a.out, /shard 0\/2 \(--shard\): 1 runs/);
+  assert.match(b.out, /shard 1\/2 \(--shard\): 1 runs/);
+  const w = evalResults(path.join(dir, "whole"));
+  const s = evalResults(path.join(dir, "sharded"));
+  assert.deepEqual(Object.keys(w).sort(), ["gan/ring8/default/seed0", "gan/ring8/default/seed1"]);
+  assert.deepEqual(s, w, "same runs, same weights after training");
+  assert.notEqual((w["gan/ring8/default/seed0"] as { metrics: { wsum: { value: number } } }).metrics.wsum.value, (w["gan/ring8/default/seed1"] as { metrics: { wsum: { value: number } } }).metrics.wsum.value);
+  // a second pass skips everything
+  const again = sweep(["--config", sharded]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /0 done, 2 done before, 0 failed/);
+});
+
+/** Start a sweep in its own process group; resolves once its first run's checkpoint reaches `step`. */
+async function startAndWait(file: string, ckpt: string, step: number) {
+  const p = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/cli/sweep.ts"), "--config", file], { cwd: root, env: { ...process.env, CI: "true" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  p.stdout!.on("data", (d) => (out += d));
+  p.stderr!.on("data", (d) => (out += d));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.on("close", (code, signal) => resolve({ code, signal })));
+  const t0 = Date.now();
+  while ((checkpointStep(ckpt) ?? 0) < step) {
+    if (p.exitCode !== null) assert.fail(`sweep ended before step ${step}:\n${out}`);
+    if (Date.now() - t0 > 60_000) assert.fail(`no checkpoint at step ${step} after 60 s:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { p, closed, output: () => out };
+}
+
+test("a shard stopped by SIGTERM, then one killed by SIGKILL mid-run, resume and complete", async () => {
+  const dir = tmp("kill");
+  const steps = 200;
+  const file = writeConfig(dir, { ...base, seeds: [0], steps, checkpointEvery: 5, out: "out", eval: { command: ["node", fakeEval] } });
+  const runDir = path.join(dir, "out/gan/ring8/default/seed0");
+  const ckpt = path.join(runDir, "latest.ckpt");
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return !/ Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ""));
+    } catch {
+      return false;
+    }
+  };
+
+  // SIGTERM to the sweep alone: it passes the signal on, train saves and stops, the sweep exits 143
+  const first = await startAndWait(file, ckpt, 5);
+  first.p.kill("SIGTERM");
+  const end1 = await first.closed;
+  assert.equal(end1.code, 143, first.output()); // 128 + SIGTERM, as a shell reports it
+  assert.match(first.output(), /SIGTERM: stopping/);
+  assert.match(fs.readFileSync(path.join(runDir, "train.log"), "utf8"), /interrupted at step \d+: checkpoint saved/);
+  assert.equal(fs.existsSync(path.join(runDir, "failed.json")), false, "a stop is not a failure");
+  assert.equal(fs.existsSync(path.join(runDir, "running.json")), false);
+  const stoppedAt = checkpointStep(ckpt)!;
+  assert.ok(stoppedAt >= 5 && stoppedAt < steps, `stopped at ${stoppedAt}`);
+
+  // SIGKILL to the sweep alone, mid-run: its train child lives on (held here with SIGSTOP)...
+  const second = await startAndWait(file, ckpt, stoppedAt + 10);
+  assert.match(second.output(), new RegExp(`resuming at step ${stoppedAt} of ${steps}`));
+  const trainPid = JSON.parse(fs.readFileSync(path.join(runDir, "running.json"), "utf8")).pid as number;
+  try {
+    process.kill(trainPid, "SIGSTOP");
+    process.kill(second.p.pid!, "SIGKILL");
+    assert.equal((await second.closed).signal, "SIGKILL");
+    // ...and a new sweep leaves that run alone rather than train it twice at once
+    const third = sweep(["--config", file]);
+    assert.equal(third.code, 1, third.stdout + third.stderr);
+    assert.match(third.stdout, new RegExp(`skipped, process ${trainPid} on this machine is still running its train`));
+  } finally {
+    // the train dies too (a lost node): nothing gets to clean up
+    try {
+      process.kill(-second.p.pid!, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+  const t0 = Date.now();
+  while (alive(trainPid) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(trainPid), false);
+  const killedAt = checkpointStep(ckpt)!;
+  assert.ok(killedAt > stoppedAt && killedAt < steps, `killed at ${killedAt}`);
+  assert.equal(fs.existsSync(path.join(runDir, "eval.json")), false);
+
+  // the same command again resumes from the last checkpoint and completes
+  const fourth = sweep(["--config", file]);
+  assert.equal(fourth.code, 0, fourth.stdout + fourth.stderr);
+  assert.match(fourth.stdout, new RegExp(`resuming at step ${killedAt} of ${steps}`));
+  assert.match(fourth.stdout, /1 done, 0 done before, 0 failed/);
+  assert.equal(checkpointStep(ckpt), steps);
+  const ev = JSON.parse(fs.readFileSync(path.join(runDir, "eval.json"), "utf8"));
+  assert.equal(ev.metrics.wsum.details.step, steps);
+});
+
+function standInConfig(dir: string, extra: Record<string, unknown> = {}): SweepConfig {
+  return checkSweepConfig({ ...base, out: "out", variants: { a: {}, b: { hidden: [8] } }, eval: { command: ["node", fakeEval, "--fail-on", "b/seed2"] }, ...extra }, path.join(dir, "sweep.json"));
+}
+
+test("--collect: mean ± std and each seed per cell, missing and failed runs by name (stand-in runs)", async () => {
+  const dir = tmp("collect");
+  const c = standInConfig(dir);
+  const runs = expandRuns(c);
+  const logs: string[] = [];
+  // seed 1 of every variant fails in train (after a checkpoint half-way), b/seed2 in eval; a/seed2 is never run (missing)
+  const outcome = await runSweep(c, runs.filter((r) => r.name !== "gan/ring8/a/seed2"), { train: ["node", fakeTrain], env: { ...process.env, FAIL_SEED: "1" }, log: (s) => logs.push(s) });
+  assert.deepEqual(outcome.done, ["gan/ring8/a/seed0", "gan/ring8/b/seed0"]);
+  assert.deepEqual(outcome.failed, ["gan/ring8/a/seed1", "gan/ring8/b/seed1", "gan/ring8/b/seed2"]);
+  assert.ok(logs.some((l) => /FAILED in train \(exit 2\): error: stand-in train failure/.test(l)), logs.join("\n"));
+  const failed = JSON.parse(fs.readFileSync(path.join(dir, "out/gan/ring8/b/seed2/failed.json"), "utf8"));
+  assert.equal(failed.phase, "eval");
+  assert.equal(failed.exitCode, 3);
+  assert.ok(failed.lastLines.includes("error: stand-in eval failure"));
+
+  const col = collect(c, runs);
+  assert.deepEqual(col.missing.map((m) => m.name), ["gan/ring8/a/seed2"]);
+  assert.deepEqual(col.failed.map((f) => f.name), ["gan/ring8/a/seed1", "gan/ring8/b/seed1", "gan/ring8/b/seed2"]);
+  const cell = col.cells.find((x) => x.variant === "a" && x.metric === "seedplus")!;
+  assert.deepEqual(cell.values, { 0: 0.5, 1: null, 2: null });
+  assert.equal(cell.n, 1);
+
+  // now the failures pass: seed 1 retried; a/seed2 still missing
+  await runSweep(standInConfig(dir, { eval: { command: ["node", fakeEval] } }), runs.filter((r) => r.name !== "gan/ring8/a/seed2"), { train: ["node", fakeTrain], log: () => {} });
+  // retried from where their files stood: a failed train resumes, a failed eval does not retrain
+  const commands = (name: string) => fs.readFileSync(path.join(dir, "out", name, "train.log"), "utf8").split("\n").filter((l) => l.startsWith("$ "));
+  assert.equal(commands("gan/ring8/a/seed1").length, 2);
+  assert.doesNotMatch(commands("gan/ring8/a/seed1")[0], /--resume/);
+  assert.match(commands("gan/ring8/a/seed1")[1], /--resume$/);
+  assert.equal(commands("gan/ring8/b/seed2").length, 1);
+  const col2 = collect(c, runs);
+  assert.deepEqual(col2.failed, []);
+  const b = col2.cells.find((x) => x.variant === "b" && x.metric === "seedplus")!;
+  assert.deepEqual(b.values, { 0: 0.5, 1: 1.5, 2: 2.5 });
+  assert.equal(b.mean, 1.5);
+  assert.equal(b.std, 1);
+  assert.equal(b.n, 3);
+  assert.match(collectedCsv(col2), /^model,data,variant,metric,mean,std,n,floor,seed 0,seed 1,seed 2\n/);
+  assert.match(collectedCsv(col2), /\ngan,ring8,b,seedplus,1\.5,1,3,,0\.5,1\.5,2\.5\n/);
+
+  // and the CLI: prints the table, lists the missing run, writes CSV, Markdown and a chart
+  fs.writeFileSync(path.join(dir, "sweep.json"), JSON.stringify({ ...base, out: "out", variants: { a: {}, b: { hidden: [8] } }, results: "sweeps/t" }));
+  fs.writeFileSync(path.join(dir, "out/gan/ring8/b/seed1/failed.json"), JSON.stringify({ run: "gan/ring8/b/seed1", phase: "train", exitCode: 2, signal: null, command: [], lastLines: ["error: out of memory"], date: "" }));
+  fs.rmSync(path.join(dir, "out/gan/ring8/b/seed1/eval.json"));
+  const r = sweep(["--config", path.join(dir, "sweep.json"), "--collect"], { GAN_RESULTS_DIR: path.join(dir, "results") });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\| gan \| ring8 \| b \| seedplus \| 1\.5 ± 1\.414 \| 2 \| {2}\| 0: 0\.5, 1: -, 2: 2\.5 \|/);
+  assert.match(r.stdout, /Missing \(1\): gan\/ring8\/a\/seed2 \(to do\)/);
+  assert.match(r.stdout, /Failed \(1\): gan\/ring8\/b\/seed1 \(train, exit 2: error: out of memory\)/);
+  for (const f of ["summary.csv", "summary.md", "summary.html"]) assert.ok(fs.existsSync(path.join(dir, "out", f)), f);
+  assert.match(fs.readFileSync(path.join(dir, "out/summary.html"), "utf8"), /Plotly\.newPlot/);
+  // with "results" in the config, also a result file (per-seed values by cell and metric)
+  const res = JSON.parse(fs.readFileSync(path.join(dir, "results/sweeps/t.json"), "utf8"));
+  assert.deepEqual(res.seeds, [0, 1, 2]);
+  assert.deepEqual(res.values["gan/ring8/b/seedplus"], [0.5, null, 2.5]);
+  assert.equal(res.summary["gan/ring8/b/seedplus"].n, 2);
+  assert.deepEqual(res.config.missing, ["gan/ring8/a/seed2"]);
+});
+
+test("sweep end to end with the kit's eval", { skip: !fs.existsSync(path.join(root, "src/cli/eval.ts")) && "src/cli/eval.ts is not in the kit yet" }, () => {
+  const dir = tmp("e2e");
+  const file = writeConfig(dir, { ...base, seeds: [0, 1], out: "out", eval: { n: 200 } });
+  const r = sweep(["--config", file]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const col = sweep(["--config", file, "--collect"]);
+  assert.equal(col.code, 0, col.stderr);
+  assert.match(col.stdout, /Missing: none/);
+  assert.match(col.stdout, /Failed: none/);
+  const ev = JSON.parse(fs.readFileSync(path.join(dir, "out/gan/ring8/default/seed0/eval.json"), "utf8"));
+  assert.ok(Object.keys(ev.metrics).length > 0);
+  for (const m of Object.values(ev.metrics) as { value: number }[]) assert.equal(typeof m.value, "number");
+});
