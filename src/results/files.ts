@@ -17,7 +17,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
-import type { Verdict as ComputedVerdict, VerdictWord } from "../experiments/verdict";
+import { summarise, type Verdict as ComputedVerdict, type VerdictWord } from "../experiments/verdict";
+import { kitVersion } from "../version";
 
 export const KIT_ROOT = path.resolve(__dirname, "../..");
 export const RESULTS_DIR = path.join(KIT_ROOT, "results");
@@ -94,16 +95,10 @@ export function claimFromVerdict(text: string, v: ComputedVerdict, summary?: str
  */
 export function meanStd(values: (number | null)[]): Summary {
   const v = values.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
-  const n = v.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
-  return { mean, std, n };
+  return v.length ? summarise(v) : { mean: NaN, std: NaN, n: 0 };
 }
 
-export function kitVersion(): string {
-  return JSON.parse(fs.readFileSync(path.join(KIT_ROOT, "package.json"), "utf8")).version;
-}
+export { kitVersion };
 
 function currentBackendName(): string | null {
   // Loaded only here: reading and writing result files does not need tfjs.

@@ -7,10 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 
-/** The kit's version from package.json. */
-export function kitVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
-}
+import { kitVersion } from "../version";
 
 /** Write `summary` with the backend, kit version and date added; returns the file name. */
 export function writeRunSummary(file: string, summary: Record<string, unknown>): string {
