@@ -122,7 +122,7 @@ runMain(async () => {
     if (made !== want) throw new UserError(`${values.checkpoint} makes ${made} samples (trained on ${run.data}), but ${dataName} is ${want}: pass the --data it was trained on`);
     const s = generateSamples(loaded, n, seed, { dataSize: true, onProgress: (d) => onProgress("generating", d, n) });
     samples = s;
-    source = { checkpoint: path.resolve(values.checkpoint!), model: run.model, step: header.step, trainSeed: header.seed, settings: run.settings, trainedOn: run.data };
+    source = { checkpoint: path.relative(process.cwd(), path.resolve(values.checkpoint!)), model: run.model, step: header.step, trainSeed: header.seed, settings: run.settings, trainedOn: run.data };
     loaded.model.dispose();
   } else {
     samples = samplesFrom(values.samples!, data.shape);
@@ -131,7 +131,7 @@ runMain(async () => {
       if (n > count) throw new UserError(`--n ${n}: ${values.samples} holds only ${count} samples`);
       samples = { ...samples, data: samples.data.subarray(0, n * data.shape.reduce((a, b) => a * b, 1)) };
     }
-    source = { samples: path.resolve(values.samples!) };
+    source = { samples: path.relative(process.cwd(), path.resolve(values.samples!)) };
   }
   const report = evaluateSamples(prepared, samples, { metrics, seed, onProgress });
   (bar as Task | null)?.done();
