@@ -168,6 +168,9 @@ async function inspect(file: string): Promise<PageReport & { pageErrors: string[
 }
 
 const joined = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
+/** Outputs that are pictures (a chart or an image, in whatever MIME type) and tables (HTML or Markdown). */
+const isPicture = (o: { data?: Record<string, unknown> }) => ["image/png", "image/svg+xml", "application/vnd.plotly.v1+json"].some((m) => o.data?.[m] !== undefined);
+const isTable = (o: { data?: Record<string, unknown> }) => /<table/.test(joined(o.data?.["text/html"])) || /^\s*\|.*\|\s*\n\s*\|\s*-{3}/.test(joined(o.data?.["text/markdown"]));
 type Out = { output_type: string; name?: string; text?: unknown; data?: Record<string, unknown>; ename?: string; evalue?: string };
 
 const names = (process.env.GAN_BROWSER_NOTEBOOKS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -225,6 +228,83 @@ for (const name of notebooks) {
     console.error(`[browser test] ${name}: ${seconds.toFixed(0)} s in nbconvert; ${charts.length} charts, ${pngs.length - charts.length} other images, ${tables.length} tables checked`);
   });
 }
+
+for (const name of notebooks) {
+  test(`committed ${name}: nbconvert's HTML export shows every chart and table in Chromium`, { skip: required ? false : skipReason }, async () => {
+    assert.ok(!required || !skipReason, String(skipReason));
+    const env = kernelEnv();
+    const outDir = path.join(tmp, `committed-${name.replace(".ipynb", "")}`);
+    nbconvert(["--to", "html", path.join("notebooks", name), "--output-dir", outDir], env);
+    const nb = JSON.parse(fs.readFileSync(path.join(nbDir, name), "utf8"));
+    const outs: Out[] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").flatMap((c: { outputs: Out[] }) => c.outputs);
+    const pngs = outs.filter(isPicture);
+    const tables = outs.filter(isTable);
+    const page = await inspect(path.join(outDir, name.replace(".ipynb", ".html")));
+    assert.deepEqual(page.pageErrors, []);
+    assert.equal(page.errors, 0, "no error output");
+    assert.equal(page.svgOutputs, 0, "no SVG outputs (exported empty by nbconvert 6.5)");
+    assert.ok(pngs.length > 0 && page.images.length === pngs.length, `all ${pngs.length} PNG outputs are images on the page (${page.images.length})`);
+    for (const img of page.images) {
+      assert.ok(img.loaded && img.inked > 0.005 && img.colours >= 2, `image ${img.index} is drawn, not blank (${(img.inked * 100).toFixed(1)}% inked)`);
+    }
+    assert.equal(page.tables.length, tables.length, `all ${tables.length} tables are on the page`);
+    tables.forEach((t, i) => {
+      assert.equal(page.tables[i].rows, joined(t.data!["text/plain"]).split("\n").length - 1, `table ${i} has all its rows`);
+      assert.ok(!page.tables[i].wrapped, `table ${i}: no row wraps`);
+    });
+    assert.equal(page.stderrProgress, 0, "no progress-bar lines");
+    assert.ok(!/(^|[\s(])\/(work|home|Users|tmp)\//m.test(page.text), "no absolute machine paths in the outputs");
+  });
+}
+
+test("committed notebooks, untrusted, in the classic Notebook UI: every chart and table shows", { skip: required ? false : skipReason || (pre.python?.modules.notebook ? false : "missing Debian package: jupyter-notebook") }, async () => {
+  const env = kernelEnv();
+  // A fresh data folder: no notebook signature database, so every notebook is untrusted.
+  for (const d of ["data", "runtime"]) fs.mkdirSync(path.join(tmp, d), { recursive: true });
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const { spawn } = await import("node:child_process");
+  const server = spawn(pre.python!.python, ["-m", "notebook", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", "--NotebookApp.token=", "--NotebookApp.password=", `--notebook-dir=${root}`, ...(process.getuid?.() === 0 ? ["--allow-root"] : [])], {
+    env: { ...env, JUPYTER_DATA_DIR: path.join(tmp, "data"), JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime") },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  server.stderr!.on("data", (b) => (log += b));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/is running at|Jupyter Notebook .* is running/.test(log)) {
+      assert.ok(Date.now() < deadline && server.exitCode === null, `the Notebook server did not start: ${log.slice(-500)}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const b = await openBrowser();
+    for (const name of notebooks) {
+      const nb = JSON.parse(fs.readFileSync(path.join(nbDir, name), "utf8"));
+      const outs: Out[] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").flatMap((c: { outputs: Out[] }) => c.outputs);
+      const pngs = outs.filter(isPicture).length;
+      const tables = outs.filter(isTable).length;
+      const page = await b.newPage();
+      try {
+        await page.goto(`http://127.0.0.1:${port}/notebooks/notebooks/${name}`, { waitUntil: "load", timeout: 60_000 });
+        await page.waitForFunction(() => (globalThis as { Jupyter?: { notebook?: { _fully_loaded?: boolean } } }).Jupyter?.notebook?._fully_loaded === true, { timeout: 60_000 });
+        const seen = (await page.evaluate(`(async () => {
+          await Promise.all([...document.querySelectorAll(".output_area img")].map((i) => i.complete ? null : new Promise((r) => { i.onload = r; i.onerror = r; })));
+          return {
+            trusted: Jupyter.notebook.trusted,
+            images: [...document.querySelectorAll(".output_area img")].filter((i) => i.naturalWidth > 0).length,
+            tables: [...document.querySelectorAll(".output_area table")].filter((t) => t.querySelectorAll("tbody tr").length > 0).length,
+          };
+        })()`)) as { trusted: boolean; images: number; tables: number };
+        assert.equal(seen.trusted, false, `${name} is opened untrusted`);
+        assert.equal(seen.images, pngs, `${name}: all ${pngs} charts and images show`);
+        assert.equal(seen.tables, tables, `${name}: all ${tables} tables show`);
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+});
 
 test("GAN_PLOTLY_INLINE=1: charts still draw after their cell is re-run", { skip: required ? false : skipReason }, async () => {
   const env = kernelEnv();
