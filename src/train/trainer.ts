@@ -38,7 +38,7 @@ export interface TrainOptions {
   /** Start counting at this step (resumed runs). */
   startStep?: number;
   callbacks?: TrainCallbacks[];
-  /** Show a progress bar on stderr (default: yes, except under CI=true). */
+  /** Show progress (default: yes, except under CI=true): a bar on stderr, or in a notebook one output updated in place. */
   progress?: boolean;
   /**
    * On SIGINT/SIGTERM finish the current step, run the end callbacks (e.g. a checkpoint) and
