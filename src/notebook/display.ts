@@ -94,10 +94,19 @@ export function figureSummary(fig: Figure): string {
 export function figureBundle(fig: Figure): { data: Record<string, unknown>; metadata: Record<string, unknown> } {
   const svg = figureSvg(fig);
   const [w, h] = [/width="(\d+)"/.exec(svg), /height="(\d+)"/.exec(svg)].map((m) => Number(m?.[1] ?? 0));
+  let png: string;
+  try {
+    png = svgToPng(svg).toString("base64");
+  } catch (err) {
+    // No resvg binding for this platform: the SVG instead (shown by trusted notebooks and most
+    // viewers, not by nbconvert 6.5's HTML export), and why in the text.
+    const why = `(no PNG: ${String((err as Error).message ?? err).split("\n")[0]})`;
+    return { data: { "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout }, "image/svg+xml": svg, "text/plain": `${figureSummary(fig)}\n${why}` }, metadata: {} };
+  }
   return {
     data: {
       "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout },
-      "image/png": svgToPng(svg).toString("base64"),
+      "image/png": png,
       "text/plain": figureSummary(fig),
     },
     // The raster is drawn at 1.5x; shown at the SVG's size.
