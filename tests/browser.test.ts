@@ -4,7 +4,7 @@
  * `npm run kernel -- install`), is exported to HTML by nbconvert, and the page is opened in
  * headless Chromium (puppeteer-core driving the system's browser, nothing downloaded). Checked on
  * the page: every chart and image is a loaded, drawn, non-blank picture; every table is there with
- * all its rows and none wraps inside a row; no output is an error and no script failed; no
+ * all its rows and none wraps inside a row (also in the untrusted classic Notebook UI); no output is an error and no script failed; no
  * progress-bar lines and no path of this machine's project folder. A second test re-runs a chart
  * cell with GAN_PLOTLY_INLINE=1 and checks the interactive charts still draw.
  *
@@ -140,16 +140,13 @@ async function inspect(file: string): Promise<PageReport & { pageErrors: string[
         const r = img.getBoundingClientRect();
         return { index, width: r.width, height: r.height, inked, colours, loaded };
       });
-      const tables = [...document.querySelectorAll(".output_area .gan-table, .jp-OutputArea-output .gan-table")].map((box) => {
-        const rows = [...box.querySelectorAll("tbody tr")];
-        const hs = rows.map((tr) => tr.getBoundingClientRect().height);
-        const head = box.querySelector("thead tr").getBoundingClientRect().height;
-        return {
-          rows: rows.length,
-          wrapped: Math.max(head, ...hs) > 1.6 * Math.min(head, ...hs),
-          scrolls: getComputedStyle(box).overflowX === "auto",
-        };
-      });
+      // A cell wraps when one of its text runs takes more than one line box.
+      const wraps = (cell) => { const w = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT); let n; while ((n = w.nextNode())) { if (!n.textContent.trim()) continue; const r = document.createRange(); r.selectNodeContents(n); if ([...r.getClientRects()].filter((x) => x.width > 0).length > 1) return true; } return false; };
+      const tables = [...document.querySelectorAll(".output_area .gan-table, .jp-OutputArea-output .gan-table")].map((box) => ({
+        rows: box.querySelectorAll("tbody tr").length,
+        wrapped: [...box.querySelectorAll("td, th")].some(wraps),
+        scrolls: getComputedStyle(box).overflowX === "auto",
+      }));
       // nbconvert's lab template shows stderr and errors as stderr text; the classic one has classes.
       const stderr = [...document.querySelectorAll(".output_stderr, .output_error, [data-mime-type='application/vnd.jupyter.stderr']")].map((e) => e.textContent);
       return {
@@ -286,16 +283,19 @@ test("committed notebooks, untrusted, in the classic Notebook UI: every chart an
         await page.goto(`http://127.0.0.1:${port}/notebooks/notebooks/${name}`, { waitUntil: "load", timeout: 60_000 });
         await page.waitForFunction(() => (globalThis as { Jupyter?: { notebook?: { _fully_loaded?: boolean } } }).Jupyter?.notebook?._fully_loaded === true, { timeout: 60_000 });
         const seen = (await page.evaluate(`(async () => {
+          const wraps = (cell) => { const w = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT); let n; while ((n = w.nextNode())) { if (!n.textContent.trim()) continue; const r = document.createRange(); r.selectNodeContents(n); if ([...r.getClientRects()].filter((x) => x.width > 0).length > 1) return true; } return false; };
           await Promise.all([...document.querySelectorAll(".output_area img")].map((i) => i.complete ? null : new Promise((r) => { i.onload = r; i.onerror = r; })));
           return {
             trusted: Jupyter.notebook.trusted,
             images: [...document.querySelectorAll(".output_area img")].filter((i) => i.naturalWidth > 0).length,
             tables: [...document.querySelectorAll(".output_area table")].filter((t) => t.querySelectorAll("tbody tr").length > 0).length,
+            wrapped: [...document.querySelectorAll(".output_area table")].filter((t) => [...t.querySelectorAll("td, th")].some(wraps)).length,
           };
-        })()`)) as { trusted: boolean; images: number; tables: number };
+        })()`)) as { trusted: boolean; images: number; tables: number; wrapped: number };
         assert.equal(seen.trusted, false, `${name} is opened untrusted`);
         assert.equal(seen.images, pngs, `${name}: all ${pngs} charts and images show`);
         assert.equal(seen.tables, tables, `${name}: all ${tables} tables show`);
+        assert.equal(seen.wrapped, 0, `${name}: no table row wraps (wide ones scroll)`);
       } finally {
         await page.close();
       }

@@ -191,13 +191,15 @@ export function textTable(rows: Rows): string {
 
 /**
  * A table as an HTML fragment: every value escaped, numbers right-aligned, cells not wrapped, in a
- * box that scrolls sideways when the table is wider than the output area. Inline styles only
- * (Jupyter's sanitiser drops style elements in untrusted notebooks).
+ * box that scrolls sideways when the table is wider than the output area. Inline styles and
+ * <nobr> only (Jupyter's sanitiser drops style elements in untrusted notebooks).
  */
 export function htmlTable(rows: Rows): string {
   if (!rows.length) return "<p>(no rows)</p>";
   const cols = columnsOf(rows);
-  const td = (tag: string, v: string) => `<${tag} style="text-align:${numeric(v) ? "right" : "left"};white-space:nowrap;padding:2px 8px">${escapeHtml(v)}</${tag}>`;
+  // <nobr> as well as the style: an untrusted classic Notebook mangles every style attribute and its
+  // own CSS wraps table cells, but it keeps <nobr>; its output area then scrolls sideways.
+  const td = (tag: string, v: string) => `<${tag} style="text-align:${numeric(v) ? "right" : "left"};white-space:nowrap;padding:2px 8px"><nobr>${escapeHtml(v)}</nobr></${tag}>`;
   return [
     `<div class="gan-table" style="overflow-x:auto;max-width:100%">`,
     `<table style="border-collapse:collapse;width:auto">`,
