@@ -1,7 +1,8 @@
 /**
  * A static SVG rendering of the kit's plotly figures (lines, markers, bars), so charts stay
- * readable where no JavaScript runs: committed notebooks viewed on a code host, untrusted
- * notebooks in JupyterLab. The interactive chart remains plotly's; this is its still picture.
+ * readable where no JavaScript runs. Notebooks show it rasterised to PNG (raster.ts; SVG outputs
+ * are hidden in untrusted notebooks and emptied by nbconvert 6.5). The interactive chart remains
+ * plotly's; this is its still picture.
  */
 import type { Figure } from "./charts";
 
