@@ -210,7 +210,10 @@ for (const name of notebooks) {
     assert.equal(page.images.length, pngs.length, `every PNG output is an image on the page (${pngs.length})`);
     for (const img of page.images) {
       assert.ok(img.loaded, `image ${img.index} loaded`);
-      assert.ok(img.width >= 100 && img.height >= 50, `image ${img.index} is shown at a readable size (${img.width}x${img.height})`);
+      // Charts at their 720x380 (or the page's width); sample grids may be one row of small cells.
+      const chart = pngs[img.index]?.data?.["application/vnd.plotly.v1+json"] !== undefined;
+      const [minW, minH] = chart ? [500, 250] : [50, 20];
+      assert.ok(img.width >= minW && img.height >= minH, `${chart ? "chart" : "image"} ${img.index} is shown at a readable size (${img.width}x${img.height})`);
       assert.ok(img.inked > 0.005 && img.colours >= 2, `image ${img.index} is drawn, not blank (${(img.inked * 100).toFixed(1)}% inked, ${img.colours} colours)`);
     }
     assert.equal(page.tables.length, tables.length, `every table output is a table on the page (${tables.length})`);
