@@ -101,7 +101,7 @@ test("runNotebook executes the cells on tslab and writes stream and display outp
   assert.deepEqual(
     second.outputs!.map((o) => [o.output_type, Object.keys(o.data as object)]),
     [
-      ["display_data", ["text/markdown"]],
+      ["display_data", ["text/markdown", "text/plain"]],
       ["display_data", ["image/png"]],
     ],
   );

@@ -66,6 +66,6 @@ test("result tables become complete Markdown tables", async () => {
   const rows = Array.from({ length: 12 }, (_, i) => ({ step: i + 1, "a|b": i * 2 }));
   const md = markdownTable(rows).split("\n");
   assert.equal(md.length, 2 + 12, "header, rule and every row (danfojs prints only 10)");
-  assert.equal(md[0], "| step | a\\|b |");
+  assert.equal(md[0], "| step | a&#124;b |", "a bar as an entity: a backslash escape is split into columns by nbconvert");
   assert.equal(md[13], "| 12 | 22 |");
 });

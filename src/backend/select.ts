@@ -11,6 +11,7 @@ import { UserError } from "../errors";
 import { KIT_WASM_KERNELS, registerWasmKernels } from "./kernels/register";
 import { setWasmBackendThreaded, threadedWasmUnavailable } from "./wasm-threads";
 import * as os from "os";
+import { tslabPublic } from "../notebook/tslab";
 
 export const BACKEND_NAMES = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -141,9 +142,16 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   throw new Error(`no backend could start:\n  ${skipped.join("\n  ")}`);
 }
 
+/** "... kit kernels: A, B, C) ..." -> "... 3 kit kernels) ..." (the full list: npm run bench). */
+export function compactBackendLine(line: string): string {
+  return line.replace(/kit kernels: ([A-Za-z0-9]+(?:, [A-Za-z0-9]+)*)/, (_, list: string) => `${list.split(", ").length} kit kernels`);
+}
+
 function report(choice: BackendChoice, auto: boolean): void {
   const via = auto ? ` (auto; skipped ${choice.skipped.map((s) => s.split(":")[0]).join(", ") || "none"})` : "";
-  console.log(`[gan-repro] backend: ${choice.description}${via}`);
+  const line = `[gan-repro] backend: ${choice.description}${via}`;
+  // In a notebook the list of kit kernels would make a 250-character line: count them instead.
+  console.log(tslabPublic() ? compactBackendLine(line) : line);
   if (choice.name === "cpu") {
     console.warn(
       "[gan-repro] WARNING: training on the pure-JS cpu backend is extremely slow (minutes per conv-net step).\n" +

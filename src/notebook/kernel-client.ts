@@ -6,7 +6,8 @@
  * tslab specifics handled here: it never sends `error` or `execute_result` messages (the value of
  * a cell's last expression is printed to stdout, and a failure is printed to stderr with
  * execute_reply status "error"), so a failing cell's trailing stderr text is turned into an
- * nbformat `error` output.
+ * nbformat `error` output. Once a notebook has loaded the kit, the kit's kernel patch
+ * (tslab.ts) sends a proper `error` message itself, which is used as is.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as crypto from "node:crypto";
@@ -16,6 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
 import { UserError } from "../errors";
+import { parseErrorText } from "./kernel-errors";
 
 // ---- nbformat v4 outputs -------------------------------------------------------------------
 
@@ -508,16 +510,13 @@ function summarize(text: string): string {
   return s.length > 600 ? `${s.slice(0, 600)}...` : s;
 }
 
-const ERROR_HEAD = /^(?:unexpected error: )?((?:[A-Za-z_$][\w$]*)(?: \[[\w-]+\])?): (.*)$/;
-const DIAGNOSTIC = /^(?:\S+ )?\d+:\d+ - (.*)$/;
-
 /**
- * tslab reports a failed cell by printing to stderr: a thrown error's stack (`Name: message` then
- * `    at ...` lines), or TypeScript diagnostics (`line:col - message`). Take that text off the end
- * of the cell's stderr and turn it into an nbformat error output.
+ * tslab reports a failed cell by printing to stderr (the kit's kernel patch, once loaded, sends an
+ * `error` message too). Without one, take the error off the end of the cell's stderr
+ * (kernel-errors.ts) and turn it into an nbformat error output.
  */
 function errorFromStderr(outputs: Output[], reply: Record<string, unknown>): ErrorOutput {
-  if (typeof reply.ename === "string") {
+  if (typeof reply.ename === "string" && reply.ename !== "") {
     return { output_type: "error", ename: reply.ename, evalue: String(reply.evalue ?? ""), traceback: (reply.traceback ?? []) as string[] };
   }
   let idx = -1;
@@ -528,42 +527,9 @@ function errorFromStderr(outputs: Output[], reply: Record<string, unknown>): Err
       break;
     }
   }
-  if (idx < 0) return { output_type: "error", ename: "Error", evalue: "the cell failed (the kernel printed no error message)", traceback: [] };
-  const stream = outputs[idx] as StreamOutput;
-  const lines = stream.text.replace(/\n$/, "").split("\n");
-  let start = -1;
-  let error: ErrorOutput | null = null;
-  // A thrown error: the last `Name: message` line followed by stack lines.
-  for (let i = lines.length - 1; i >= 0 && !error; i--) {
-    const m = ERROR_HEAD.exec(lines[i]);
-    if (m && lines.slice(i + 1).some((l) => /^\s+at /.test(l))) {
-      const msgLines = [m[2]];
-      for (let j = i + 1; j < lines.length && !/^\s+at /.test(lines[j]); j++) msgLines.push(lines[j]);
-      // Node prints the failing source line first: "file:line", the code, a caret line, a blank.
-      start = i;
-      let k = i;
-      while (k > 0 && lines[k - 1].trim() === "") k--;
-      if (k >= 3 && /^\s*\^+\s*$/.test(lines[k - 1]) && /:\d+$/.test(lines[k - 3])) start = k - 3;
-      // Drop the frames of the kernel's own machinery (vm, tslab) under the cell's frames.
-      const trace = lines.slice(start).map((l) => l.replace(/^unexpected error: /, ""));
-      const cut = trace.findIndex((l) => /^\s+at /.test(l) && /node:vm:|sigintHandlersWrap|[\\/]tslab[\\/]dist[\\/]/.test(l));
-      error = { output_type: "error", ename: m[1], evalue: msgLines.join("\n"), traceback: cut > 0 ? trace.slice(0, cut) : trace };
-    }
-  }
-  // TypeScript diagnostics: the trailing run of `line:col - message` lines.
-  if (!error && DIAGNOSTIC.test(lines[lines.length - 1])) {
-    start = lines.length - 1;
-    while (start > 0 && DIAGNOSTIC.test(lines[start - 1])) start--;
-    const diags = lines.slice(start);
-    error = { output_type: "error", ename: "TypeScriptError", evalue: diags.join("\n"), traceback: diags };
-  }
-  if (!error) {
-    // Something else (e.g. `throw "text"`): the last line printed.
-    start = lines.length - 1;
-    error = { output_type: "error", ename: "Error", evalue: lines[start], traceback: [lines[start]] };
-  }
-  const before = lines.slice(0, start).join("\n");
-  if (before.trim() === "") outputs.splice(idx, 1);
-  else stream.text = `${before}\n`;
-  return error;
+  const parsed = idx >= 0 ? parseErrorText((outputs[idx] as StreamOutput).text) : null;
+  if (!parsed) return { output_type: "error", ename: "Error", evalue: "the cell failed (the kernel printed no error message)", traceback: [] };
+  if (parsed.before === "") outputs.splice(idx, 1);
+  else (outputs[idx] as StreamOutput).text = parsed.before;
+  return { output_type: "error", ...parsed.error };
 }

@@ -110,7 +110,7 @@ function storeOutput(o: Output): Record<string, unknown> {
   }
 }
 
-function writeNotebook(file: string, nb: Notebook): void {
+export function writeNotebook(file: string, nb: Notebook): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${JSON.stringify(nb, null, 2)}\n`);
   fs.renameSync(tmp, file);

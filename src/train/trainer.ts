@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as cliProgress from "cli-progress";
+import { NotebookLine, notebookLine } from "../notebook/display";
 import { DivergenceError, UserError } from "../errors";
 import { subSeed } from "../nn/init";
 import { Batch, GanModel, Player } from "./types";
@@ -38,7 +39,7 @@ export interface TrainOptions {
   /** Start counting at this step (resumed runs). */
   startStep?: number;
   callbacks?: TrainCallbacks[];
-  /** Show a progress bar on stderr (default: yes, except under CI=true). */
+  /** Show progress (default: yes, except under CI=true): a bar on stderr, or in a notebook one output updated in place. */
   progress?: boolean;
   /**
    * On SIGINT/SIGTERM/SIGHUP finish the current step, run the end callbacks (e.g. a checkpoint)
@@ -129,7 +130,9 @@ export class Trainer {
     validateTrainOptions(opts);
     const start = opts.startStep ?? 0;
     const showProgress = opts.progress ?? !process.env.CI;
-    const progress = showProgress ? new Progress(opts.steps, start) : null;
+    const progress = showProgress ? new Progress(opts.steps, start, opts.batchSize) : null;
+    const t0 = performance.now();
+    let lastT = t0;
     this.interrupted = false;
     this.reachedDeadline = false;
     this.stopRequested = false;
@@ -269,10 +272,21 @@ export class ExplosionCheck {
   }
 }
 
-/** A progress bar on stderr: step, losses, images/s and time left (a line every 10 s when not a terminal). */
+/**
+ * Progress of a run. In a terminal or log: a bar on stderr (a line every 10 s when not a
+ * terminal). In a notebook: one output updated in place at most once a second (Jupyter's
+ * update_display_data), so the saved notebook holds the final state only, not hundreds of lines.
+ */
 class Progress {
-  private readonly bar: cliProgress.SingleBar;
-  constructor(total: number, private readonly start: number) {
+  private readonly bar: cliProgress.SingleBar | null = null;
+  private readonly line: NotebookLine | null;
+  private readonly t0 = performance.now();
+  private lastShown = 0;
+  private last: StepRecord | null = null;
+  private images = 0;
+  constructor(private readonly total: number, private readonly start: number, private readonly batchSize: number) {
+    this.line = notebookLine(this.text(start, "", "-", "starting"));
+    if (this.line) return;
     this.bar = new cliProgress.SingleBar(
       {
         format: "[{bar}] step {value}/{total}  {losses}  {ips} img/s  {eta_formatted} left",
@@ -288,15 +302,50 @@ class Progress {
     this.bar.start(start + total, start, { losses: "", ips: "-" });
   }
 
-  update(rec: StepRecord): void {
-    const losses = Object.entries(rec.values)
+  private text(step: number, losses: string, ips: string, tail: string): string {
+    const end = this.start + this.total;
+    const filled = end > 0 ? Math.round((24 * step) / end) : 24;
+    return `[${"=".repeat(filled)}${"-".repeat(24 - filled)}] step ${step}/${end}  ${losses}${losses ? "  " : ""}${ips} img/s  ${tail}`;
+  }
+
+  private static losses(rec: StepRecord): string {
+    return Object.entries(rec.values)
       .filter(([k]) => k.endsWith("_loss"))
       .map(([k, v]) => `${k.replace("_loss", "")} ${v.toFixed(3)}`)
       .join("  ");
-    this.bar.update(rec.step + 1, { losses, ips: rec.imagesPerSec.toFixed(0) });
+  }
+
+  update(rec: StepRecord): void {
+    this.last = rec;
+    this.images += this.batchSize;
+    if (this.bar) {
+      this.bar.update(rec.step + 1, { losses: Progress.losses(rec), ips: rec.imagesPerSec.toFixed(0) });
+      return;
+    }
+    const now = performance.now();
+    if (now - this.lastShown < 1000) return;
+    this.lastShown = now;
+    const done = rec.step + 1 - this.start;
+    const left = done > 0 ? ((now - this.t0) / 1000 / done) * (this.start + this.total - rec.step - 1) : 0;
+    this.line!.update(this.text(rec.step + 1, Progress.losses(rec), rec.imagesPerSec.toFixed(0), `${clock(left)} left`));
   }
 
   done(): void {
-    this.bar.stop();
+    if (this.bar) {
+      this.bar.stop();
+      return;
+    }
+    const seconds = (performance.now() - this.t0) / 1000;
+    const rec = this.last;
+    const avg = seconds > 0 ? (this.images / seconds).toFixed(0) : "-";
+    this.line!.update(this.text(rec ? rec.step + 1 : this.start, rec ? Progress.losses(rec) : "", avg, `(average) in ${clock(seconds)}`));
   }
+}
+
+/** 75 -> "1m15s", 3700 -> "1h01m". */
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -1,7 +1,8 @@
 /**
  * A static SVG rendering of the kit's plotly figures (lines, markers, bars), so charts stay
- * readable where no JavaScript runs: committed notebooks viewed on a code host, untrusted
- * notebooks in JupyterLab. The interactive chart remains plotly's; this is its still picture.
+ * readable where no JavaScript runs. Notebooks show it rasterised to PNG (raster.ts; SVG outputs
+ * are hidden in untrusted notebooks and emptied by nbconvert 6.5). The interactive chart remains
+ * plotly's; this is its still picture.
  */
 import type { Figure } from "./charts";
 
@@ -56,7 +57,11 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
   const ys = series.flatMap((s) => s.y).filter(Number.isFinite);
   if (series.some((s) => s.type === "bar")) ys.push(0);
   const m = { l: 64, r: 16, t: 34, b: 44 };
-  const legendW = series.length > 1 ? 150 : 0;
+  // The legend is as wide as its longest name (about 6.7 px a character at 11 px), at most 40% of
+  // the chart; only names longer than that are shortened.
+  const legendChars = Math.floor((width * 0.4 - 34) / 6.7);
+  const legendName = (s: string) => (s.length > legendChars ? `${s.slice(0, legendChars - 1)}…` : s);
+  const legendW = series.length > 1 ? Math.max(90, Math.ceil(34 + 6.7 * Math.max(...series.map((s) => legendName(s.name).length)))) : 0;
   const W = width - m.l - m.r - legendW;
   const H = height - m.t - m.b;
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
@@ -116,7 +121,7 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
     series.forEach((s, i) => {
       const ly = m.t + 8 + i * 16;
       out.push(`<rect x="${m.l + W + 12}" y="${ly - 8}" width="12" height="8" fill="${s.color}"/>`);
-      out.push(`<text x="${m.l + W + 30}" y="${ly}">${esc(s.name.slice(0, 22))}</text>`);
+      out.push(`<text x="${m.l + W + 30}" y="${ly}">${esc(legendName(s.name))}</text>`);
     });
   }
   out.push("</svg>");
