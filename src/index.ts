@@ -1,9 +1,9 @@
 /**
  * gan-repro's public entry point: what notebooks and user code import.
  *
- * In a tslab notebook (which cannot `import` TypeScript files outside the notebook's folder):
- *   require("tsx/cjs");
- *   const kit = require("../src/index.ts");
+ * In a tslab notebook (which cannot `import` TypeScript files outside the notebook's folder), with
+ * types: `import * as kit from "../kit";` (kit/index.js loads this file through tsx; kit/index.d.ts
+ * is its declarations, written by `npm run kit-types`).
  */
 export { initBackend, BACKEND_NAMES, currentBackend } from "./backend/select";
 export { UserError } from "./errors";
@@ -38,4 +38,13 @@ export { Deligan, DELIGAN_DEFAULTS, deliganFor } from "./models/deligan";
 export { Acgan, ACGAN_DEFAULTS, acganFor } from "./models/acgan";
 export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, inceptionMetric, ProbInput, Score, ModifiedScore } from "./metrics/inception-score";
 export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";
-export { Pggan, PgganConfig, trainProgressive, pgganPhases } from "./models/pggan";
+export { Pggan, PgganConfig, trainProgressive, pgganPhases, pixelNorm, minibatchStddev, mbstdGroup } from "./models/pggan";
+
+// Building blocks the exercises (exercises/*.ipynb) write against.
+export { Module } from "./nn/module";
+export { Dense, Conv2d, ConvTranspose2d, BatchNorm } from "./nn/layers";
+export { EqualizedConv2d, EqualizedDense, heConstant } from "./nn/equalized";
+export { Mlp } from "./models/gan";
+export { reconstructionLoss } from "./models/began";
+export { mulberry32, normalFrom } from "./data/rng";
+export * as checks from "./exercises/check";

@@ -3,6 +3,7 @@
  * (no Python or Jupyter needed) and write their outputs back into the files.
  */
 import { UserError } from "../errors";
+import { ensureKitTypes } from "../exercises/kit-types";
 import { runNotebookFiles } from "../notebook/run-notebook";
 import { intOption, parse, runMain } from "./common";
 
@@ -17,5 +18,6 @@ runMain(async () => {
   if (positionals.length === 0) throw new UserError("no notebook given (usage: npm run nb -- notebooks/x.ipynb)");
   for (const f of positionals) if (!f.endsWith(".ipynb")) throw new UserError(`not a notebook (.ipynb): ${f}`);
   const quick = values.quick ?? false;
+  ensureKitTypes(); // kit/*.d.ts, for notebooks that `import * as kit from "../kit"`
   await runNotebookFiles(positionals, { quick, timeoutSeconds: intOption("timeout", values.timeout, quick ? 600 : 3600) });
 });
