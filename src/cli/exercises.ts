@@ -41,10 +41,20 @@ runMain(async () => {
     const outDir = values.out ?? "out/grades";
     ensureKitTypes();
     const results: SubmissionGrade[] = [];
+    const skipped: string[] = [];
     for (const [i, file] of rest.entries()) {
       console.error(`[exercises] grading ${file}`);
       const executedFile = path.join(outDir, `${String(i + 1).padStart(2, "0")}-${path.basename(file)}`);
-      const r = await gradeSubmission(file, { exercisesDir: EXERCISES, hidden: values.hidden ?? false, cellTimeoutMs, notebookTimeoutMs, executedFile });
+      let r: SubmissionGrade;
+      try {
+        r = await gradeSubmission(file, { exercisesDir: EXERCISES, hidden: values.hidden ?? false, cellTimeoutMs, notebookTimeoutMs, executedFile });
+      } catch (err) {
+        // One bad file (an unknown exercise) must not stop the others.
+        if (!(err instanceof UserError)) throw err;
+        console.error(`error: ${err.message}`);
+        skipped.push(file);
+        continue;
+      }
       console.error(`[exercises] ${file}: ${r.score} / ${r.max} in ${r.seconds.toFixed(1)} s${r.notes.length ? ` (${r.notes.join("; ")})` : ""}`);
       results.push(r);
     }
@@ -54,6 +64,7 @@ runMain(async () => {
     fs.writeFileSync(path.join(outDir, "grades.json"), reportJson(results));
     process.stdout.write(reportMarkdown(results));
     console.error(`[exercises] reports in ${outDir}/grades.{md,csv,json}`);
+    if (skipped.length) throw new UserError(`not graded (see above): ${skipped.join(", ")}`);
     return;
   }
   throw new UserError(cmd === undefined ? "no command given (release or grade; see --help)" : `unknown command "${cmd}" (release or grade; see --help)`);

@@ -86,7 +86,10 @@ export function assemble(source: Nb, sub: Nb, hidden: boolean, name: string): { 
   const out: NbCell[] = [];
   const placed = new Map<string, number>();
   for (const c of sub.cells) {
-    if (c.cell_type !== "code") continue;
+    if (c.cell_type !== "code") {
+      out.push(c);
+      continue;
+    }
     const id = nbgrader(c)?.grade_id;
     const src = id !== undefined ? srcById.get(id) : undefined;
     if (id === undefined || !src) {
@@ -206,8 +209,15 @@ export async function gradeSubmission(file: string, opts: GradeOptions): Promise
   const t0 = Date.now();
   const o = { cellTimeoutMs: 180_000, notebookTimeoutMs: 900_000, maxRestarts: 2, ...opts };
   const hidden = o.hidden ?? false;
-  const sub = readNotebook(file) as Nb;
-  const name = exerciseName(sub, file);
+  let sub: Nb | null = null;
+  let unreadable = "";
+  try {
+    sub = readNotebook(file) as Nb;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    unreadable = err.message;
+  }
+  const name = sub ? exerciseName(sub, file) : exerciseName({ nbformat: 4, cells: [] }, file);
   const sourceFile = path.join(o.exercisesDir, `${name}.ipynb`);
   if (!fs.existsSync(sourceFile)) {
     const known = fs.readdirSync(o.exercisesDir).filter((f) => f.endsWith(".ipynb")).map((f) => f.replace(/\.ipynb$/, ""));
@@ -215,6 +225,11 @@ export async function gradeSubmission(file: string, opts: GradeOptions): Promise
   }
   const source = readNotebook(sourceFile) as Nb;
   const tasks = exerciseTasks(source, sourceFile);
+  if (!sub) {
+    const message = `not run: the submission is not a readable notebook (${unreadable})`;
+    const grades = tasks.map(({ id, points }): TaskGrade => ({ task: id, points, score: 0, status: "not run", message }));
+    return { submission: file, exercise: name, hidden, score: 0, max: grades.reduce((a, g) => a + g.points, 0), seconds: (Date.now() - t0) / 1000, tasks: grades, notes: [unreadable] };
+  }
   const { cells, notes } = assemble(source, sub, hidden, name);
   const runs = await runCells(cells, o.exercisesDir, o, notes);
   const grades: TaskGrade[] = tasks.map(({ id, points }) => {
