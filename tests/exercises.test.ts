@@ -244,7 +244,7 @@ test("every solution notebook scores full marks with the hidden cases; every rel
   const order = [...names].sort((a, b) => Number(b === "gan") - Number(a === "gan"));
   const solution = (n: string) => async () => {
     const g = await gradeSubmission(path.join(EXERCISES, `${n}.ipynb`), { exercisesDir: EXERCISES, hidden: true });
-    assert.equal(g.score, g.max, `${n} solution: ${JSON.stringify(g.tasks.filter((t) => t.status !== "passed"))}`);
+    assert.equal(g.score, g.max, `${n} solution: ${JSON.stringify(g.tasks.filter((t) => t.status !== "passed"))} ${g.notes.join("; ")}`);
   };
   const released = (n: string) => async () => {
     const executed = path.join(rel, `${n}.executed.ipynb`);
@@ -255,7 +255,7 @@ test("every solution notebook scores full marks with the hidden cases; every rel
     assert.ok(cells.every((c) => c.execution_count !== null), `${n} released: every cell ran`);
     assert.equal(g.notes.length, 0, `${n} released: ${g.notes.join("; ")}`);
   };
-  await pool(3, [...order.map(solution), ...order.map(released)]);
+  await pool(2, [...order.map(solution), ...order.map(released)]);
 });
 
 test("a submission with one task solved scores exactly that task's points", async () => {

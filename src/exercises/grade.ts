@@ -141,13 +141,21 @@ async function runCells(cells: NbCell[], cwd: string, o: Required<Pick<GradeOpti
   const skip = new Set<number>();
   const deadline = Date.now() + o.notebookTimeoutMs;
   for (let attempt = 0; ; attempt++) {
-    let kernel: KernelClient;
-    try {
-      kernel = await KernelClient.start({ cwd, env: o.env });
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      notes.push(`the kernel did not start: ${err.message}`);
-      for (const r of runs) if (r.status === "not run") r.message = "the kernel did not start";
+    let kernel: KernelClient | null = null;
+    // A kernel that does not start is the machine's fault, not the student's: try twice, and give
+    // a busy machine two minutes each time.
+    let startError = "";
+    for (let tries = 0; !kernel && tries < 2; tries++) {
+      try {
+        kernel = await KernelClient.start({ cwd, env: o.env, startTimeoutMs: 120_000 });
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        startError = err.message;
+      }
+    }
+    if (!kernel) {
+      notes.push(`the kernel did not start: ${startError}`);
+      for (const r of runs) if (r.status === "not run") r.message = `not run: the kernel did not start (${startError})`;
       return runs;
     }
     let broke = -1;
