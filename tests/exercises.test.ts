@@ -259,6 +259,7 @@ test("every solution notebook scores full marks with the hidden cases; every rel
 });
 
 test("a submission with one task solved scores exactly that task's points", async () => {
+  ensureKitTypes({ log: () => {} });
   const rel = tempDir();
   const [file] = release(["metrics"], rel, () => {});
   const src = read(path.join(EXERCISES, "metrics.ipynb"));
