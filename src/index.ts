@@ -1,9 +1,9 @@
 /**
  * gan-repro's public entry point: what notebooks and user code import.
  *
- * In a tslab notebook (which cannot `import` TypeScript files outside the notebook's folder):
- *   require("tsx/cjs");
- *   const kit = require("../src/index.ts");
+ * In a tslab notebook (which cannot `import` TypeScript files outside the notebook's folder), with
+ * types: `import * as kit from "../kit";` (kit/index.js loads this file through tsx; kit/index.d.ts
+ * is its declarations, written by `npm run kit-types`).
  */
 export { initBackend, BACKEND_NAMES, currentBackend } from "./backend/select";
 export { UserError } from "./errors";
@@ -45,7 +45,7 @@ export { Deligan, DELIGAN_DEFAULTS, deliganFor } from "./models/deligan";
 export { Acgan, ACGAN_DEFAULTS, acganFor } from "./models/acgan";
 export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, inceptionMetric, ProbInput, Score, ModifiedScore } from "./metrics/inception-score";
 export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";
-export { Pggan, PgganConfig, trainProgressive, pgganPhases } from "./models/pggan";
+export { Pggan, PgganConfig, trainProgressive, pgganPhases, pixelNorm, minibatchStddev, mbstdGroup } from "./models/pggan";
 export { kitEvaluator, graphEvaluator, evaluatorSplits, featuresOf, Evaluator, PreparedEvaluator, EVALUATOR_VERSION } from "./eval/evaluator";
 export { evaluateSamples, EvalReport, EVAL_METRICS, SampleSet } from "./eval/evaluate";
 export { loadModel, LoadedModel } from "./eval/load-model";
@@ -55,3 +55,12 @@ export { readNpy, writeNpy } from "./data/npy";
 export { checkQuality, collapsedRecall, describeTarget, DEFAULT_TARGET, QualityTarget } from "./experiments/quality";
 export { differenceVerdict, summarise, verdictLine, Verdict } from "./experiments/verdict";
 export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";
+
+// Building blocks the exercises (exercises/*.ipynb) write against.
+export { Module } from "./nn/module";
+export { Dense, Conv2d, ConvTranspose2d, BatchNorm } from "./nn/layers";
+export { EqualizedConv2d, EqualizedDense, heConstant } from "./nn/equalized";
+export { Mlp } from "./models/gan";
+export { reconstructionLoss } from "./models/began";
+export { mulberry32, normalFrom } from "./data/rng";
+export * as checks from "./exercises/check";

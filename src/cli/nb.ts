@@ -3,6 +3,7 @@
  * (no Python or Jupyter needed) and write their outputs back into the files.
  */
 import { UserError } from "../errors";
+import { ensureKitTypes } from "../exercises/kit-types";
 import { DEFAULT_CELL_TIMEOUT_S, DEFAULT_QUICK_CELL_TIMEOUT_S, readNotebook, runNotebookFiles, writeNotebook } from "../notebook/run-notebook";
 import { upgradeNotebook } from "../notebook/upgrade-outputs";
 import { intOption, parse, runMain } from "./common";
@@ -35,5 +36,6 @@ runMain(async () => {
     return;
   }
   const quick = values.quick ?? false;
+  ensureKitTypes(); // kit/*.d.ts, for notebooks that `import * as kit from "../kit"`
   await runNotebookFiles(positionals, { quick, timeoutSeconds: intOption("timeout", values.timeout, quick ? DEFAULT_QUICK_CELL_TIMEOUT_S : DEFAULT_CELL_TIMEOUT_S) });
 });

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../errors";
+import { ensureKitTypes } from "../exercises/kit-types";
 import { DEFAULT_CELL_TIMEOUT_S, DEFAULT_QUICK_CELL_TIMEOUT_S, runNotebookFiles } from "../notebook/run-notebook";
 import { intOption, parse, runMain } from "./common";
 
@@ -21,6 +22,7 @@ runMain(async () => {
   const { values, positionals } = parse({ quick: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (to run some notebooks: npm run nb -- FILE.ipynb)`);
   const quick = values.quick ?? false;
+  ensureKitTypes(); // kit/*.d.ts, for notebooks that `import * as kit from "../kit"`
   const timeoutSeconds = intOption("timeout", values.timeout, quick ? DEFAULT_QUICK_CELL_TIMEOUT_S : DEFAULT_CELL_TIMEOUT_S);
   const dir = path.resolve(__dirname, "../../notebooks");
   const rel = path.relative(process.cwd(), dir) || ".";
