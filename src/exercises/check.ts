@@ -8,6 +8,7 @@
  * line. The thrown error is what makes the cell fail, so the grader (and nbgrader) see the task as
  * failed.
  */
+import { mulberry32 } from "../data/rng";
 import * as tf from "@tensorflow/tfjs";
 
 export class CheckFailed extends Error {
@@ -86,14 +87,5 @@ export function fmt(x: number): string {
   return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(4)));
 }
 
-/** A deterministic uniform generator in [0, 1) for hidden cases (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic uniform generator in [0, 1) for hidden cases (the kit's mulberry32). */
+export const rng: (seed: number) => () => number = mulberry32;

@@ -13,21 +13,8 @@
 import * as path from "node:path";
 import { UserError } from "../errors";
 
-export interface NbCell {
-  cell_type: string;
-  source: string | string[];
-  metadata?: Record<string, unknown>;
-  outputs?: unknown[];
-  execution_count?: number | null;
-  [key: string]: unknown;
-}
-export interface Nb {
-  nbformat: number;
-  nbformat_minor?: number;
-  metadata?: Record<string, unknown>;
-  cells: NbCell[];
-  [key: string]: unknown;
-}
+export type { Cell as NbCell, Notebook as Nb } from "../notebook/run-notebook";
+import type { Cell as NbCell, Notebook as Nb } from "../notebook/run-notebook";
 
 export interface NbgraderMeta {
   grade_id: string;

@@ -10,7 +10,8 @@ import { KernelClient, MimeBundle, Output } from "./kernel-client";
 
 export const TSLAB_KERNELSPEC = { name: "tslab", display_name: "TypeScript", language: "typescript" };
 
-interface Cell {
+/** A notebook cell and a notebook as nbformat 4 stores them (what the runner and the grader read). */
+export interface Cell {
   cell_type: string;
   source: string | string[];
   metadata?: Record<string, unknown>;
@@ -18,7 +19,7 @@ interface Cell {
   execution_count?: number | null;
   [key: string]: unknown;
 }
-interface Notebook {
+export interface Notebook {
   nbformat: number;
   nbformat_minor?: number;
   metadata?: Record<string, unknown>;
