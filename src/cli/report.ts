@@ -7,7 +7,7 @@ import { ShuffledBatches } from "../data/dataset";
 import { loadData } from "../data/registry";
 import { modelEntry } from "../models/registry";
 import { saveHistoryCsv } from "../train/history";
-import { Trainer } from "../train/trainer";
+import { TrainCallbacks, Trainer } from "../train/trainer";
 import { checkpointEvery } from "../train/callbacks";
 import { readCheckpoint } from "../train/checkpoint";
 import { checkResume, preflight } from "../train/run-folder";
@@ -41,6 +41,8 @@ export interface ReportOptions {
   /** Train at this image size (pad or resize the data); default: what the model needs. */
   imageSize?: number;
   fit?: FitMode;
+  /** More callbacks for the run (e.g. a diagnostic logged while it trains), after the checkpoint's. */
+  callbacks?: TrainCallbacks[];
 }
 
 /** What a checkpoint records about its run, so generate / eval / --resume rebuild the same model. */
@@ -94,7 +96,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   }
   console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps - start} steps of ${o.batchSize}`);
   const every = o.checkpointEvery ?? 100;
-  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo })];
+  const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo }), ...(o.callbacks ?? [])];
   try {
     await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });
   } catch (err) {

@@ -272,3 +272,25 @@ export class Began implements GanModel {
     this.D.dispose();
   }
 }
+
+/**
+ * Spread of images across a batch: the mean over pixels (and channels) of the standard deviation
+ * across the batch. 0 when every image is the same.
+ */
+export function batchSpread(x: tf.Tensor4D): number {
+  return tf.tidy(() => tf.mean(tf.sqrt(tf.moments(x, 0).variance)).dataSync()[0]);
+}
+
+/**
+ * How much G's output depends on z: the spread (batchSpread) of `n` samples from different z,
+ * relative to the spread of real images. 0 for a generator that ignores its input; about 1 when
+ * samples vary across z as much as real images vary; well below 1 for a partly collapsed G.
+ */
+export function zDependence(model: { generate(n: number, seed: number): tf.Tensor }, real: tf.Tensor4D, n = 64, seed = 12345): number {
+  const samples = model.generate(n, seed) as tf.Tensor4D;
+  try {
+    return batchSpread(samples) / batchSpread(real);
+  } finally {
+    samples.dispose();
+  }
+}
