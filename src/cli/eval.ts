@@ -16,6 +16,7 @@ import { generateSamples } from "../eval/samples";
 import { graphEvaluator, kitEvaluator, PreparedEvaluator } from "../eval/evaluator";
 import { EVAL_METRICS, EvalReport, evaluateSamples, checkEvalMetrics, SampleSet } from "../eval/evaluate";
 import { writeRunSummary } from "../train/run-summary";
+import { checkQuality, collapsedRecall, DEFAULT_TARGET } from "../experiments/quality";
 import { intOption, parse, runMain } from "./common";
 import { progressTask, Task } from "./progress";
 
@@ -38,6 +39,9 @@ it as JSON.
   --evaluator-steps  training steps of the kit evaluator (default: 12 epochs of its training part,
                  1,500 to 6,000 steps of 64); another count is another cached evaluator
   --backend      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)
+With the Fréchet distance and recall it also judges the reproductions' quality target: FD within
+3x the floor, every class at least 4% of the samples, recall at least halfway from a one-class
+collapse's to the real-vs-real recall (src/experiments/quality.ts).
 The kit evaluator is trained once per dataset on its training part and cached in
 data/cache/evaluators/ ($GAN_CACHE_DIR/evaluators when set); a second eval of the same data
 takes seconds. Its Fréchet distance is
@@ -135,11 +139,15 @@ runMain(async () => {
   }
   const report = evaluateSamples(prepared, samples, { metrics, seed, onProgress });
   (bar as Task | null)?.done();
+  // The reproductions' quality target (src/experiments/quality.ts), where the report can judge it.
+  const canJudge = Object.keys(report.metrics).some((k) => k.startsWith("fd-")) && report.metrics.recall !== undefined;
+  const quality = canJudge ? checkQuality(report, DEFAULT_TARGET, prepared.splits.refB.labels ? collapsedRecall(prepared, report.n) : 0) : null;
   prepared.evaluator.dispose();
   const acc = prepared.evaluator.accuracy;
   console.log(`evaluator ${report.evaluator.name}${acc !== null ? ` (held-out accuracy ${(100 * acc).toFixed(2)}%)` : ""}; ${report.n} samples against ${report.referenceSize} held-out ${data.name} images`);
   console.log(reportTable(report));
+  if (quality) console.log(quality.line);
   const base = values.checkpoint ? path.dirname(path.resolve(values.checkpoint)) : fs.statSync(values.samples!).isDirectory() ? path.resolve(values.samples!) : path.dirname(path.resolve(values.samples!));
   const json = path.resolve(values.json ?? path.join(base, "eval.json"));
-  console.log(`wrote ${writeRunSummary(json, { data: dataName, ...source, ...report })}`);
+  console.log(`wrote ${writeRunSummary(json, { data: dataName, ...source, ...report, quality })}`);
 });
