@@ -141,7 +141,7 @@ runMain(async () => {
   (bar as Task | null)?.done();
   // The reproductions' quality target (src/experiments/quality.ts), where the report can judge it.
   const canJudge = Object.keys(report.metrics).some((k) => k.startsWith("fd-")) && report.metrics.recall !== undefined;
-  const quality = canJudge ? checkQuality(report, DEFAULT_TARGET, prepared.splits.refB.labels ? collapsedRecall(prepared, report.n) : 0) : null;
+  const quality = canJudge ? checkQuality(report, DEFAULT_TARGET, prepared.splits.refB.labels ? collapsedRecall(prepared) : 0) : null;
   prepared.evaluator.dispose();
   const acc = prepared.evaluator.accuracy;
   console.log(`evaluator ${report.evaluator.name}${acc !== null ? ` (held-out accuracy ${(100 * acc).toFixed(2)}%)` : ""}; ${report.n} samples against ${report.referenceSize} held-out ${data.name} images`);

@@ -61,16 +61,17 @@ export function checkQuality(report: EvalReport, t: QualityTarget = DEFAULT_TARG
 }
 
 /**
- * Recall of a one-class collapse: n real held-out images (reference B) all of one class (`cls`,
- * default 0), scored like samples. A model whose recall is near this covers about one class.
+ * Recall of a one-class collapse: the real held-out images (reference B) of one class (`cls`,
+ * default 0), each once (repeated copies would shrink the k-NN balls to nothing), scored like
+ * samples. A model whose recall is near this covers about one class.
  */
-export function collapsedRecall(p: PreparedEvaluator, n = p.refA.n, cls = 0): number {
+export function collapsedRecall(p: PreparedEvaluator, cls = 0): number {
   const ds = p.splits.refB;
   if (!ds.labels) return 0;
   const per = ds.shape.reduce((a, b) => a * b, 1);
   const idx = Array.from(ds.labels).flatMap((l, i) => (l === cls ? [i] : []));
   if (!idx.length) throw new Error(`collapsedRecall: no image of class ${cls} in ${ds.name}`);
-  const data = new Float32Array(n * per);
-  for (let i = 0; i < n; i++) data.set(ds.data.subarray(idx[i % idx.length] * per, (idx[i % idx.length] + 1) * per), i * per);
+  const data = new Float32Array(idx.length * per);
+  idx.forEach((j, i) => data.set(ds.data.subarray(j * per, (j + 1) * per), i * per));
   return evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["recall"] }).metrics.recall.value;
 }
