@@ -8,6 +8,7 @@ import { UserError } from "../errors";
 import { unfitSamples } from "../data/fit";
 import { subSeed } from "../nn/init";
 import { cycleClasses, LatentGan } from "../models/tgan";
+import { Pggan } from "../models/pggan";
 import { LoadedModel } from "./load-model";
 
 export interface SampleOptions {
@@ -39,7 +40,13 @@ export function generateSamples(loaded: LoadedModel, n: number, seed: number, o:
     const m = Math.min(chunk, n - s);
     const part = tf.tidy(() => {
       const seedI = subSeed(seed, `chunk${i}`);
-      let x = o.classIndex !== undefined ? (model as LatentGan).generateClass(m, o.classIndex, seedI) : model.generate(m, seedI);
+      // A progressive GAN still growing draws at its current resolution: upsample to the final one.
+      let x =
+        o.classIndex !== undefined
+          ? (model as LatentGan).generateClass(m, o.classIndex, seedI)
+          : model instanceof Pggan
+            ? model.generateAt(m, seedI)
+            : model.generate(m, seedI);
       if (o.dataSize && x.rank === 4) x = unfitSamples(x as tf.Tensor4D, run.fit);
       return x;
     });
