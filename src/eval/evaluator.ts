@@ -92,7 +92,7 @@ export function featuresOf(ev: Evaluator, ds: Dataset, onProgress?: (done: numbe
     data.set(f.data, s * d);
     onProgress?.(s + idx.length);
   }
-  return { n, d, data: data!, };
+  return { n, d, data: data! };
 }
 
 function toFeatures(t: tf.Tensor2D): Features {
