@@ -176,16 +176,19 @@ function writeGraphModel(dir: string, w: number[][]): void {
   fs.writeFileSync(path.join(dir, "group1-shard2of2.bin"), bytes.subarray(20));
 }
 
+/** The hand-made graph model's weights W [4, 3]. */
+const HAND_W = [
+  [1, 0, -1],
+  [0.5, 2, 0],
+  [0, -1, 1],
+  [2, 0.5, 0.5],
+];
+
 test("loadGraphClassifier reads a graph model and its shards from disk with pure tfjs", async () => {
   await useWasm();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graph-clf-"));
   try {
-    const w = [
-      [1, 0, -1],
-      [0.5, 2, 0],
-      [0, -1, 1],
-      [2, 0.5, 0.5],
-    ];
+    const w = HAND_W;
     writeGraphModel(dir, w);
     const c = await loadGraphClassifier(dir, { inputRange: "[0,1]" });
     assert.equal(c.numClasses, 3);
@@ -242,12 +245,7 @@ test("a graph model stands in for the evaluator: features from a named node (e.g
   await useWasm();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graph-eval-"));
   try {
-    const w = [
-      [1, 0, -1],
-      [0.5, 2, 0],
-      [0, -1, 1],
-      [2, 0.5, 0.5],
-    ];
+    const w = HAND_W;
     writeGraphModel(dir, w);
     const c = await loadGraphClassifier(dir, { featureNode: "logits" });
     const px = [-1, 0, 1, 0.5, 0.25, -0.5, 0, 1];
