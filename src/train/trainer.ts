@@ -131,8 +131,6 @@ export class Trainer {
     const start = opts.startStep ?? 0;
     const showProgress = opts.progress ?? !process.env.CI;
     const progress = showProgress ? new Progress(opts.steps, start, opts.batchSize) : null;
-    const t0 = performance.now();
-    let lastT = t0;
     this.interrupted = false;
     this.reachedDeadline = false;
     this.stopRequested = false;
