@@ -50,7 +50,7 @@ runMain(async () => {
       const zdep = zDependence(trainer.model, real.x as tf.Tensor4D);
       tf.dispose([real.x, real.labels ?? []]);
       const samples = trainer.model.generate(64, 12345) as tf.Tensor4D;
-      saveGrid(path.join(out, "samples.png"), samples, { columns: 8 });
+      saveGrid(path.join(out, "samples.png"), samples, { columns: 8, cellSize: 32 });
       samples.dispose();
       const v = rec.values;
       const line = { step: rec.step + 1, wall_s: Math.round((performance.now() - t0) / 1000), k: v.k, M_global: v.M_global, L_x: v.L_x, L_GzD: v.L_GzD, L_GzG: v.L_GzG, zdep };
