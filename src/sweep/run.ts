@@ -7,6 +7,7 @@
  * still working on (DIR/running.json) is left alone. SIGINT/SIGTERM/SIGHUP are passed to the running child
  * (train saves a checkpoint and stops) and the sweep stops after it, starting nothing new.
  */
+import { processAlive } from "../train/durable-write";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -70,10 +71,7 @@ export function liveOwner(r: Run): { pid: number; phase: string } | null {
   try {
     const rec = JSON.parse(fs.readFileSync(files(r).running, "utf8"));
     if (rec.host !== os.hostname() || typeof rec.pid !== "number" || rec.pid === process.pid) return null;
-    process.kill(rec.pid, 0); // throws when there is no such process
-    const stat = `/proc/${rec.pid}/stat`;
-    if (fs.existsSync(stat) && / Z /.test(fs.readFileSync(stat, "utf8").replace(/^.*\)/, ""))) return null; // a zombie: ended, not reaped
-    return { pid: rec.pid, phase: String(rec.phase) };
+    return processAlive(rec.pid) ? { pid: rec.pid, phase: String(rec.phase) } : null;
   } catch {
     return null;
   }

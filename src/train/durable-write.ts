@@ -116,12 +116,21 @@ export function removeStaleTemps(file: string, all = false): string[] {
   return removed;
 }
 
-/** Whether a process with this PID exists (on this machine). */
+/**
+ * Whether a process with this PID runs (on this machine). A zombie (ended, not yet reaped: e.g. a
+ * killed orphan where PID 1 does not reap) still answers kill(pid, 0) but counts as ended.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as { code?: string }).code === "EPERM";
+    if ((err as { code?: string }).code !== "EPERM") return false;
+  }
+  try {
+    // /proc/PID/stat: "pid (command) STATE ..."; the command may hold spaces and parentheses.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): kill(pid, 0) is all there is
   }
 }
