@@ -29,7 +29,7 @@ export { modeCoverage } from "./metrics/mode-coverage";
 export { gridPng, saveGrid } from "./viz/image-grid";
 export { lineChart, smooth, saveHtml, figuresHtml, Figure } from "./viz/charts";
 export { figureSvg } from "./viz/svg";
-export { showPng, showHtml, showMarkdown, showFigure, showTable, markdownTable, htmlTable, textTable, figureBundle, isQuick, inNotebook } from "./notebook/display";
+export { showPng, showHtml, showMarkdown, showFigure, showTable, markdownTable, htmlTable, textTable, figureBundle, isQuick, budget, Budget, BUDGETS, inNotebook } from "./notebook/display";
 export { svgToPng } from "./viz/raster";
 export { swd } from "./metrics/swd";
 export { msSsim, msSsimDiversity, msSsimDiversityDetail } from "./metrics/ms-ssim";
@@ -53,8 +53,9 @@ export { generateSamples, latentWalk } from "./eval/samples";
 export { applyFit, chooseFit, unfitSamples, ImageFit } from "./data/fit";
 export { readNpy, writeNpy } from "./data/npy";
 export { checkQuality, collapsedRecall, describeTarget, DEFAULT_TARGET, QualityTarget } from "./experiments/quality";
-export { differenceVerdict, summarise, verdictLine, Verdict } from "./experiments/verdict";
+export { differenceVerdict, gateOnQuality, summarise, verdictLine, Verdict, QualityGate } from "./experiments/verdict";
 export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";
+export { recordBudgetRun, budgetRuns, budgetRows, BudgetRun } from "./results/budgets";
 
 // Building blocks the exercises (exercises/*.ipynb) write against.
 export { Module } from "./nn/module";

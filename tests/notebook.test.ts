@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { UserError } from "../src/errors";
 import { KernelClient } from "../src/notebook/kernel-client";
-import { isQuick, showHtml, showMarkdown, showPng } from "../src/notebook/display";
+import { budget, isQuick, showHtml, showMarkdown, showPng } from "../src/notebook/display";
 import { runNotebook } from "../src/notebook/run-notebook";
 
 const root = path.resolve(__dirname, "..");
@@ -66,6 +66,9 @@ test("runNotebook executes the cells on tslab and writes stream and display outp
           `const { showMarkdown, showPng, isQuick } = require(${JSON.stringify(path.join(root, "src/notebook/display"))});`,
           `const ds = syntheticDigits({ count: 4 });`,
           `console.log("shape", ds.shape.join("x"), "quick", isQuick());`,
+          // Nothing the runner's kernel launcher declares may shadow a global of the notebook's
+          // scripts (a script-scope \`const Worker\` hid the wasm backend's thread shim).
+          `console.log("global Worker", require("vm").runInThisContext("typeof Worker === 'undefined' || Worker === globalThis.Worker"));`,
           `ds.labels.length`,
         ].join("\n"),
         [{ output_type: "stream", name: "stdout", text: ["stale output\n"] }],
@@ -94,7 +97,7 @@ test("runNotebook executes the cells on tslab and writes stream and display outp
   assert.equal(stream.output_type, "stream");
   assert.equal(stream.name, "stdout");
   // console.log output, then the value of the last expression (tslab prints it).
-  assert.equal(joined(stream.text), "shape 28x28x1 quick true\n4\n");
+  assert.equal(joined(stream.text), "shape 28x28x1 quick true\nglobal Worker true\n4\n");
   assert.doesNotMatch(joined(stream.text), /stale/);
 
   assert.equal(second.execution_count, 2);
@@ -197,6 +200,12 @@ test("outside tslab the display helpers print a one-line note; isQuick reads GAN
     }
     delete process.env.GAN_QUICK;
     assert.equal(isQuick(), false);
+    // Budgets: GAN_BUDGET wins, else GAN_QUICK=1 is quick, else full; a typo is an error.
+    assert.equal(budget({}), "full");
+    assert.equal(budget({ GAN_QUICK: "1" }), "quick");
+    assert.equal(budget({ GAN_BUDGET: "lab", GAN_QUICK: "1" }), "lab");
+    assert.equal(budget({ GAN_BUDGET: " Full " }), "full");
+    assert.throws(() => budget({ GAN_BUDGET: "medium" }), /GAN_BUDGET must be quick, lab or full, got "medium"/);
   } finally {
     if (saved === undefined) delete process.env.GAN_QUICK;
     else process.env.GAN_QUICK = saved;
@@ -216,6 +225,14 @@ test("the nb CLI runs several notebooks, passes --quick as GAN_QUICK=1 and sums 
   assert.ok(lines.some((l) => /FAILED after .*code cell 1\/1 failed: RangeError: out of range/.test(l)), r.stderr);
   assert.ok(lines.some((l) => /\[nb\] t\.ipynb: cell 1\/1 ok \(\d+\.\d s\)/.test(l)), r.stderr);
   assert.deepEqual(readCells(ok)[0].outputs, [{ output_type: "stream", name: "stdout", text: ["GAN_QUICK=1\n"] }]);
+  // --budget lab reaches the notebook as GAN_BUDGET; a bad budget is refused before any kernel starts.
+  const lab = writeNotebook([code(`console.log("GAN_BUDGET=" + process.env.GAN_BUDGET);`)]);
+  const r2 = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli/nb.ts"), lab, "--budget", "lab", "--timeout", "60"], { cwd: root, encoding: "utf8" });
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.deepEqual(readCells(lab)[0].outputs, [{ output_type: "stream", name: "stdout", text: ["GAN_BUDGET=lab\n"] }]);
+  const r3 = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli/nb.ts"), lab, "--budget", "huge"], { cwd: root, encoding: "utf8" });
+  assert.equal(r3.status, 2);
+  assert.match(r3.stderr, /^error: --budget must be quick, lab or full, got "huge"$/m);
 });
 
 test("the kernel dies with the runner: SIGKILL of npm run nb's process leaves no kernel spinning", async () => {

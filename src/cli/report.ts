@@ -19,6 +19,8 @@ import { saveGrid } from "../viz/image-grid";
 import { applyFit, chooseFit, FitMode, ImageFit } from "../data/fit";
 import type { ModelSettings } from "../models/settings";
 import { writeRunSummary } from "../train/run-summary";
+import { kitEvaluator } from "../eval/evaluator";
+import { evalsFile, qualityWatch } from "../eval/watch";
 
 export interface ReportOptions {
   model: string;
@@ -43,6 +45,10 @@ export interface ReportOptions {
   fit?: FitMode;
   /** More callbacks for the run (e.g. a diagnostic logged while it trains), after the checkpoint's. */
   callbacks?: TrainCallbacks[];
+  /** Score samples on the kit evaluator every this many steps and at the end (<out>/evals.jsonl). */
+  evalEvery?: number;
+  /** Samples per evaluation (default: the evaluator's reference size). */
+  evalN?: number;
 }
 
 /** What a checkpoint records about its run, so generate / eval / --resume rebuild the same model. */
@@ -55,6 +61,12 @@ export interface RunInfo {
   /** Shape and classes of the (fitted) training data. */
   dataShape: number[];
   numClasses: number | null;
+}
+
+/** A path relative to the working folder when it lies inside it, else absolute. */
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
 }
 
 export async function trainAndReport(o: ReportOptions): Promise<void> {
@@ -97,6 +109,12 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   console.log(`training ${o.model} (${params} parameters) on ${data.name} for ${o.steps - start} steps of ${o.batchSize}`);
   const every = o.checkpointEvery ?? 100;
   const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo }), ...(o.callbacks ?? [])];
+  if (o.evalEvery) {
+    // The evaluator scores images at the data's own size (the fit is undone on the samples).
+    const prepared = kitEvaluator(raw);
+    callbacks.push(qualityWatch({ every: o.evalEvery, n: o.evalN, out, prepared, fit, lastStep: o.steps - 1, startStep: start }));
+    console.log(`scoring ${o.evalN ?? prepared.refA.n} samples every ${o.evalEvery} steps on ${prepared.evaluator.name}: ${shown(evalsFile(out))}`);
+  }
   try {
     await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });
   } catch (err) {

@@ -16,7 +16,7 @@ function fitOption(raw: string | undefined): FitMode | undefined {
 }
 
 const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR]
-                        [--config FILE.json] [--set key=value ...] [--image-size N [--fit pad|resize]] [--backend NAME]
+                        [--config FILE.json] [--set key=value ...] [--image-size N [--fit pad|resize]] [--eval-every N [--eval-n N]] [--backend NAME]
   --model       ${Object.keys(MODELS).join(" | ")}
   --data        ${DATA_NAMES.join(" | ")} | a folder of IDX files, CIFAR-10 batches or images
                 (images: DIR[:size=32|64][:limit=N]; get datasets with \`npm run data -- NAME\`)
@@ -34,6 +34,10 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --image-size  train at N x N pixels (default: the size the model needs, e.g. BEGAN 28 -> 32,
                 said in one line); --fit pad (background border) or resize (bilinear); default:
                 pad when N is at most a quarter larger than the data, else resize
+  --eval-every  score samples on the kit evaluator every N steps and at the end (Fréchet distance,
+                precision, recall, class shares, the quality target): one line each, and
+                <out>/evals.jsonl with the model's logged values at those steps (default: off)
+  --eval-n      samples per evaluation (default: the evaluator's held-out reference size)
   --backend     auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)`;
 
 runMain(async () => {
@@ -43,6 +47,7 @@ runMain(async () => {
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
       "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, force: { type: "boolean" },
       config: { type: "string" }, set: { type: "string", multiple: true }, "image-size": { type: "string" }, fit: { type: "string" },
+      "eval-every": { type: "string" }, "eval-n": { type: "string" },
     },
     USAGE,
   );
@@ -61,6 +66,8 @@ runMain(async () => {
     imageSize: values["image-size"] === undefined ? undefined : intOption("image-size", values["image-size"], 0),
     fit: fitOption(values.fit),
     force: values.force ?? false,
+    evalEvery: values["eval-every"] === undefined ? undefined : intOption("eval-every", values["eval-every"], 0, 1),
+    evalN: values["eval-n"] === undefined ? undefined : intOption("eval-n", values["eval-n"], 0, 2),
     resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume" && a !== "--force").join(" ")}`,
   });
 });

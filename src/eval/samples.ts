@@ -25,7 +25,7 @@ export interface SampleOptions {
  * n samples: [n, ...shape] values in the data's range, their shape, and for class-conditional
  * models the class each was generated for (cycling 0..K-1 in each chunk, or `classIndex`).
  */
-export function generateSamples(loaded: LoadedModel, n: number, seed: number, o: SampleOptions = {}): { data: Float32Array; shape: number[]; classes?: Int32Array } {
+export function generateSamples(loaded: { model: LoadedModel["model"]; run: Pick<LoadedModel["run"], "fit"> }, n: number, seed: number, o: SampleOptions = {}): { data: Float32Array; shape: number[]; classes?: Int32Array } {
   const { model, run } = loaded;
   if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of samples must be a positive integer, got ${n}`);
   if (o.classIndex !== undefined && !(model instanceof LatentGan && model.conditional)) {

@@ -90,3 +90,24 @@ export function differenceVerdict(a: number[], b: number[], claim: DifferenceCla
 export function verdictLine(claim: string, v: Verdict): string {
   return `${claim}: ${v.verdict === "inconclusive" ? `inconclusive (${v.why})` : `${v.verdict} (${v.why})`}`;
 }
+
+/** A model's quality check, as a verdict's precondition. */
+export interface QualityGate {
+  /** e.g. "non-saturating, seed 2". */
+  name: string;
+  met: boolean;
+}
+
+/**
+ * A verdict judged only on models that met their quality target: when any did not, the verdict is
+ * `inconclusive` whatever the numbers say, naming the models below target (a claim tested on
+ * models that do not work says nothing about the paper).
+ */
+export function gateOnQuality(v: Verdict, gates: QualityGate[]): Verdict {
+  const below = gates.filter((g) => !g.met).map((g) => g.name);
+  if (!below.length) return v;
+  const cut = v.why.lastIndexOf(": ");
+  const numbers = cut > 0 ? v.why.slice(0, cut) : v.why;
+  const list = below.length > 4 ? `${below.slice(0, 4).join(", ")} and ${below.length - 4} more` : below.join(", ");
+  return { ...v, verdict: "inconclusive", why: `${numbers}: not judged, below the quality target (${list})` };
+}

@@ -62,7 +62,23 @@ export function showMarkdown(md: string): void {
 
 /** True when the notebook should do its quick smoke run (GAN_QUICK=1, set by `--quick`). */
 export function isQuick(): boolean {
-  return /^(1|true|yes|on)$/i.test((process.env.GAN_QUICK ?? "").trim());
+  return budget() === "quick";
+}
+
+/**
+ * A notebook's budget: "quick" (a smoke run in seconds, what the tests execute), "lab" (a few
+ * minutes on a 2-core laptop, for a class) or "full" (what the quality target needs; resumable).
+ * From GAN_BUDGET (set by `npm run nb -- --budget NAME`), else GAN_QUICK=1 means quick, else full.
+ */
+export type Budget = "quick" | "lab" | "full";
+export const BUDGETS: readonly Budget[] = ["quick", "lab", "full"];
+export function budget(env: NodeJS.ProcessEnv = process.env): Budget {
+  const b = (env.GAN_BUDGET ?? "").trim().toLowerCase();
+  if (b) {
+    if (!(BUDGETS as readonly string[]).includes(b)) throw new Error(`GAN_BUDGET must be quick, lab or full, got "${env.GAN_BUDGET}"`);
+    return b as Budget;
+  }
+  return /^(1|true|yes|on)$/i.test((env.GAN_QUICK ?? "").trim()) ? "quick" : "full";
 }
 
 /** True when running inside a tslab kernel (so the show* helpers display inline). */

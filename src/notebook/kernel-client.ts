@@ -176,8 +176,10 @@ const WATCHDOG = [
 const LAUNCHER = [
   // A kernel busy in a long cell never sees its stdin close when the runner dies (SIGKILL, OOM):
   // a watchdog thread kills it once this process has a new parent.
-  "const { Worker } = require('worker_threads');",
-  `new Worker(${JSON.stringify(WATCHDOG)}, { eval: true, workerData: process.ppid }).unref();`,
+  // In a block: a top-level `const Worker` would shadow globalThis.Worker for every script of the
+  // kernel, and the wasm backend's threads need the kit's Worker shim there (src/backend/wasm-threads.ts).
+  "{ const { Worker } = require('worker_threads');",
+  `  new Worker(${JSON.stringify(WATCHDOG)}, { eval: true, workerData: process.ppid }).unref(); }`,
   "process.stdin.on('end', () => process.exit(0));",
   "process.stdin.on('error', () => process.exit(0));",
   "process.stdin.resume();",

@@ -189,12 +189,12 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
  * What `npm run nb` and `npm run notebooks` share: run each notebook in turn (a failing one does
  * not stop the others), print a summary line per notebook, and end with a UserError if any failed.
  */
-export async function runNotebookFiles(files: string[], { quick, timeoutSeconds }: { quick: boolean; timeoutSeconds: number }): Promise<void> {
+export async function runNotebookFiles(files: string[], { quick, timeoutSeconds, budget }: { quick: boolean; timeoutSeconds: number; budget?: "quick" | "lab" | "full" }): Promise<void> {
   const failures: { file: string; err: UserError }[] = [];
   for (const file of files) {
     const t0 = Date.now();
     try {
-      const r = await runNotebook(file, { env: quick ? { GAN_QUICK: "1" } : {}, timeoutPerCellMs: timeoutSeconds * 1000 });
+      const r = await runNotebook(file, { env: quick ? { GAN_QUICK: "1", GAN_BUDGET: "quick" } : budget ? { GAN_BUDGET: budget } : {}, timeoutPerCellMs: timeoutSeconds * 1000 });
       console.error(`[nb] ${file}: ${r.cells} code cells ok in ${r.seconds.toFixed(1)} s`);
     } catch (err) {
       if (err instanceof NotebookInterrupted) {

@@ -23,10 +23,15 @@ import { kitVersion } from "../version";
 export const KIT_ROOT = path.resolve(__dirname, "../..");
 export const RESULTS_DIR = path.join(KIT_ROOT, "results");
 
-/** Where writeResult writes by default: $GAN_RESULTS_DIR, else out/results-quick in quick mode, else results/. */
+/**
+ * Where writeResult writes by default: $GAN_RESULTS_DIR, else out/results-quick or out/results-lab
+ * for the smaller budgets (GAN_QUICK=1 or GAN_BUDGET=quick|lab), else results/.
+ */
 export function resultsRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GAN_RESULTS_DIR) return path.resolve(env.GAN_RESULTS_DIR);
-  if (/^(1|true|yes|on)$/i.test((env.GAN_QUICK ?? "").trim())) return path.join(KIT_ROOT, "out", "results-quick");
+  const b = (env.GAN_BUDGET ?? "").trim().toLowerCase();
+  if (b === "quick" || b === "lab") return path.join(KIT_ROOT, "out", `results-${b}`);
+  if (!b && /^(1|true|yes|on)$/i.test((env.GAN_QUICK ?? "").trim())) return path.join(KIT_ROOT, "out", "results-quick");
   return RESULTS_DIR;
 }
 

@@ -1,0 +1,106 @@
+/**
+ * Sample quality over training: every `every` steps (and at the last step) the run's generator
+ * draws `n` samples (a fixed seed, so evaluations differ only by the weights), the evaluator scores
+ * them (Fréchet distance, precision, recall, class histogram) and the quality target is checked
+ * (src/experiments/quality.ts). One JSON line per evaluation goes to <out>/evals.jsonl, with the
+ * model's own logged values at that step (e.g. BEGAN's M_global and k_t), so a quality curve and a
+ * training statistic can be compared on the same checkpoints. `npm run train -- --eval-every N`.
+ *
+ * On resume the lines after the resumed step (written by the interrupted run after its last
+ * checkpoint) are dropped first, so the file stays one line per evaluated step.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { GanModel } from "../train/types";
+import type { TrainCallbacks } from "../train/trainer";
+import type { ImageFit } from "../data/fit";
+import { evaluateSamples } from "./evaluate";
+import type { PreparedEvaluator } from "./evaluator";
+import { generateSamples } from "./samples";
+import { checkQuality, collapsedRecall, DEFAULT_TARGET, QualityTarget } from "../experiments/quality";
+
+export interface QualityLine {
+  step: number;
+  /** Seconds since the watch started (training plus earlier evaluations). */
+  wall_s: number;
+  fd: number;
+  /** fd over its real-vs-real floor. */
+  fd_ratio: number;
+  precision: number;
+  recall: number;
+  /** The smallest share of any class among the samples (null without classes). */
+  min_class: number | null;
+  met: boolean;
+  /** The model's logged values at this step (losses, M_global, k, ...). */
+  values: Record<string, number>;
+}
+
+export interface WatchOptions {
+  every: number;
+  /** Samples per evaluation (default: the reference set's size, so the floor is comparable). */
+  n?: number;
+  out: string;
+  prepared: PreparedEvaluator;
+  /** How the training images were fitted (samples are mapped back to the data's size). */
+  fit: ImageFit;
+  /** The last step of the run (always evaluated). */
+  lastStep: number;
+  /** Resumed from this step: drop lines after it. */
+  startStep?: number;
+  target?: QualityTarget;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export function evalsFile(out: string): string {
+  return path.join(out, "evals.jsonl");
+}
+
+/** The lines of an evals.jsonl (empty when it does not exist). */
+export function readEvals(file: string): QualityLine[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as QualityLine);
+}
+
+export function qualityWatch(o: WatchOptions): TrainCallbacks {
+  const file = evalsFile(o.out);
+  const keep = readEvals(file).filter((l) => l.step <= (o.startStep ?? 0));
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(file, keep.map((l) => JSON.stringify(l) + "\n").join(""));
+  const labelled = o.prepared.splits.refB.labels !== undefined;
+  const collapsed = labelled ? collapsedRecall(o.prepared) : 0;
+  const n = o.n ?? o.prepared.refA.n;
+  const seed = o.seed ?? 777;
+  const t0 = performance.now();
+  const log = o.log ?? ((s: string) => console.log(s));
+  return {
+    onStep: (rec, trainer) => {
+      const step = rec.step + 1;
+      if (step % o.every !== 0 && rec.step !== o.lastStep) return;
+      const model = trainer.model as GanModel;
+      const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
+      const report = evaluateSamples(o.prepared, samples, { metrics: ["fd", "precision", "recall"], seed });
+      const q = checkQuality(report, o.target ?? DEFAULT_TARGET, collapsed);
+      const fdKey = Object.keys(report.metrics).find((k) => k.startsWith("fd-"))!;
+      const fd = report.metrics[fdKey];
+      const line: QualityLine = {
+        step,
+        wall_s: Math.round((performance.now() - t0) / 1000),
+        fd: fd.value,
+        fd_ratio: fd.value / (fd.floor as number),
+        precision: report.metrics.precision.value,
+        recall: report.metrics.recall.value,
+        min_class: report.classHistogram ? Math.min(...report.classHistogram) : null,
+        met: q.met,
+        values: rec.values,
+      };
+      fs.appendFileSync(file, JSON.stringify(line) + "\n");
+      const minClass = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;
+      log(`step ${step}: ${fdKey} ${fd.value.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}`);
+    },
+  };
+}

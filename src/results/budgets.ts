@@ -1,0 +1,86 @@
+/**
+ * Measured wall time of a notebook's run at each budget (quick, lab, full: src/notebook/display.ts),
+ * so the top of a notebook states each size's cost from a measurement, never from typing:
+ * `results/<notebook>/budgets/<budget>.json` = { notebook, budget, plan, wallSeconds, backend,
+ * threads, cpus, loadAverage1m, date }. The notebook's last cell records its own run; its first cell
+ * shows the table. Quick (smoke) runs record under out/results-quick/ (as their results do), so
+ * the test suite never rewrites results/; lab and full runs record under results/.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { KIT_ROOT, RESULTS_DIR } from "./files";
+import { writeFileDurably } from "../train/durable-write";
+import type { Budget } from "../notebook/display";
+
+export interface BudgetRun {
+  notebook: string;
+  budget: Budget;
+  /** What the budget runs (steps, seeds...), as the notebook defines it. */
+  plan: unknown;
+  wallSeconds: number;
+  backend: string | null;
+  threads: number | null;
+  cpus: number;
+  loadAverage1m: number;
+  date: string;
+}
+
+const BUDGET_ORDER: Budget[] = ["quick", "lab", "full"];
+
+function root(budget: Budget, env: NodeJS.ProcessEnv): string {
+  if (env.GAN_RESULTS_DIR) return path.resolve(env.GAN_RESULTS_DIR);
+  return budget === "quick" ? path.join(KIT_ROOT, "out", "results-quick") : RESULTS_DIR;
+}
+
+export function budgetFile(notebook: string, budget: Budget, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(root(budget, env), notebook, "budgets", `${budget}.json`);
+}
+
+/** Record a finished run of a notebook at a budget; returns the file written. */
+export function recordBudgetRun(notebook: string, budget: Budget, plan: unknown, wallSeconds: number, env: NodeJS.ProcessEnv = process.env): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { currentBackend } = require("../backend/select") as typeof import("../backend/select");
+  const b = currentBackend();
+  const threads = Number(env.GAN_WASM_THREADS) || (b?.name === "wasm" ? os.cpus().length : null);
+  const run: BudgetRun = {
+    notebook, budget, plan, wallSeconds: Math.round(wallSeconds), backend: b?.name ?? null, threads,
+    cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0].toFixed(2)), date: new Date().toISOString(),
+  };
+  const file = budgetFile(notebook, budget, env);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileDurably(file, [Buffer.from(JSON.stringify(run, null, 2) + "\n")], "budget record");
+  return file;
+}
+
+/** The recorded runs of a notebook, by budget (quick from out/results-quick, lab and full from results/). */
+export function budgetRuns(notebook: string, env: NodeJS.ProcessEnv = process.env): Partial<Record<Budget, BudgetRun>> {
+  const out: Partial<Record<Budget, BudgetRun>> = {};
+  for (const b of BUDGET_ORDER) {
+    const f = budgetFile(notebook, b, env);
+    if (fs.existsSync(f)) out[b] = JSON.parse(fs.readFileSync(f, "utf8")) as BudgetRun;
+  }
+  return out;
+}
+
+function duration(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Rows for a notebook's budget table: each budget's plan in words, and its measured wall time
+ * (with the machine it was measured on) or "not measured yet".
+ */
+export function budgetRows(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string>[] {
+  const runs = budgetRuns(notebook, env);
+  return BUDGET_ORDER.map((b) => {
+    const r = runs[b];
+    return {
+      budget: b,
+      runs: plans[b],
+      "wall time (measured)": r ? `${duration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
+    };
+  });
+}
