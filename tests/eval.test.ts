@@ -103,3 +103,31 @@ test("eval --checkpoint scores a model's samples (2-D points: the points are the
     assert.match(r2.stderr.trim(), new RegExp(`^error: .*${re.source}`));
   }
 });
+
+test("train --eval-every scores samples during training into evals.jsonl; a resume drops the interrupted run's later lines", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-"));
+  const args = ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--out", out, "--checkpoint-every", "2", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];
+  const t = cli("train.ts", [...args, "--steps", "4"]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /scoring 64 samples every 2 steps on kit-synthetic-digits-v1: /);
+  assert.match(t.stdout, /step 2: fd-kit-synthetic-digits-v1 \d+\.\d\d \(\d+\.\dx floor\)  precision \d\.\d{3}  recall \d\.\d{3}  smallest class \d+\.\d%  target not met/);
+  const file = path.join(out, "evals.jsonl");
+  const lines = () => fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const first = lines();
+  assert.deepEqual(first.map((l) => l.step), [2, 4]);
+  for (const l of first) {
+    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values"]);
+    // Four steps of a tiny DCGAN: far from real digits, so far above the floor and below the target.
+    assert.ok(l.fd_ratio > 5 && l.met === false, JSON.stringify(l));
+    assert.ok(l.min_class >= 0 && l.min_class <= 0.1);
+    assert.equal(typeof l.values.D_loss, "number", "the model's logged values ride along");
+  }
+  // An interrupted run had logged step 5 after its last checkpoint (step 4): resuming drops it.
+  fs.appendFileSync(file, JSON.stringify({ ...first[1], step: 5 }) + "\n");
+  const r = cli("train.ts", [...args, "--steps", "6", "--resume"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines().map((l) => l.step), [2, 4, 6]);
+  const bad = cli("train.ts", [...args, "--steps", "6", "--eval-every", "0"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: --eval-every must be a positive integer, got "0"$/m);
+});

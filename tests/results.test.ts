@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
 import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
+import { budgetFile, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
 const root = path.resolve(__dirname, "..");
@@ -96,4 +97,27 @@ test("the claims and benchmark tables come from the files; --check fails on a st
   const broken = results(["--check", "--readme", readme, "--results", res]);
   assert.equal(broken.code, 2);
   assert.match(broken.stderr.trim(), /^error: .*gan\/broken\.json is not valid JSON/);
+});
+
+test("budget runs: each budget's measured wall time is recorded and shown; quick runs never touch results/", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-budgets-"));
+  // Where they go by default: quick beside the other smoke results, lab and full in results/.
+  assert.equal(budgetFile("gan", "quick", {}), path.join(root, "out", "results-quick", "gan", "budgets", "quick.json"));
+  assert.equal(budgetFile("gan", "lab", {}), path.join(RESULTS_DIR, "gan", "budgets", "lab.json"));
+  assert.equal(budgetFile("gan", "full", {}), path.join(RESULTS_DIR, "gan", "budgets", "full.json"));
+  const env = { GAN_RESULTS_DIR: dir };
+  const plans = { quick: "20 steps", lab: "1,500 steps", full: "3,000 steps x 5 seeds" };
+  assert.deepEqual(budgetRows("gan", plans, env).map((r) => r["wall time (measured)"]), ["not measured yet", "not measured yet", "not measured yet"]);
+  recordBudgetRun("gan", "lab", { steps: 1500 }, 281.4, env);
+  recordBudgetRun("gan", "full", { steps: 3000 }, 7384, env);
+  const runs = budgetRuns("gan", env);
+  assert.equal(runs.lab!.wallSeconds, 281);
+  assert.deepEqual(runs.lab!.plan, { steps: 1500 });
+  const rows = budgetRows("gan", plans, env);
+  assert.deepEqual(rows.map((r) => [r.budget, r.runs]), [["quick", "20 steps"], ["lab", "1,500 steps"], ["full", "3,000 steps x 5 seeds"]]);
+  assert.equal(rows[0]["wall time (measured)"], "not measured yet");
+  assert.match(rows[1]["wall time (measured)"], /^5 min \(/);
+  assert.match(rows[2]["wall time (measured)"], /^2\.1 h \(.* on \d+ cores, load [\d.]+, \d{4}-\d\d-\d\d\)$/);
+  // Budget records are not result files: the claims table ignores them.
+  assert.deepEqual(readResults(dir), []);
 });

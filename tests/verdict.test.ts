@@ -1,7 +1,9 @@
 /** Computed verdicts and quality targets on hand-made results. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { differenceVerdict, summarise, verdictLine } from "../src/experiments/verdict";
+import { differenceVerdict, gateOnQuality, summarise, verdictLine } from "../src/experiments/verdict";
+import { earlyClaim, gradientClaim, lastLogged, loggedAt, LossRun, metTarget } from "../src/experiments/gan";
+import { claimFromVerdict } from "../src/results/files";
 import { checkQuality, DEFAULT_TARGET } from "../src/experiments/quality";
 import type { EvalReport } from "../src/eval/evaluate";
 
@@ -65,4 +67,49 @@ test("quality target: each criterion judged, and a model that misses one is not 
   const bad = checkQuality(report(2, 1, skewed, 0.6, 0.9), DEFAULT_TARGET, 0.1);
   assert.equal(bad.met, false);
   assert.match(bad.line, /smallest class share 3.0% \(class 0\), needs >= 4.0%/);
+});
+
+test("a verdict is judged only on models that met their quality target", () => {
+  // A = {3, 3.2, 3.4} vs B = {1, 1.1, 1.2}: clearly higher (d = 2.1; variances 0.04 and 0.01, s.e. = sqrt(0.05 / 3), 2 s.e. = 0.258).
+  const v = differenceVerdict([3, 3.2, 3.4], [1, 1.1, 1.2], { direction: "higher" });
+  assert.equal(v.verdict, "held");
+  assert.deepEqual(gateOnQuality(v, [{ name: "a, seed 0", met: true }]), v, "all met: unchanged");
+  const gated = gateOnQuality(v, [{ name: "a, seed 0", met: true }, { name: "a, seed 1", met: false }]);
+  assert.equal(gated.verdict, "inconclusive");
+  assert.equal(gated.difference, v.difference, "the numbers are kept");
+  assert.match(gated.why, /^A - B = 2\.100 ± 0\.258 .*: not judged, below the quality target \(a, seed 1\)$/);
+  // As a README claim: the numbers become the summary, the reason the why.
+  const claim = claimFromVerdict("A higher", gated);
+  assert.equal(claim.why, "not judged, below the quality target (a, seed 1)");
+  assert.match(claim.summary, /^A - B = 2\.100 ± 0\.258/);
+});
+
+test("the GAN notebook's claims on hand-made runs: gradient and early-learning verdicts, gated on the ring target", () => {
+  // Three seeds per loss; G_grad_norm per step and an evaluation (modes, high_quality) at steps 2 and 4.
+  const run = (loss: "saturating" | "non-saturating", seed: number, grad: number, modesEarly: number, modesEnd: number, hqEnd: number): LossRun => ({
+    loss, seed, snapshots: [],
+    history: [1, 2, 3, 4].map((s) => ({
+      step: s - 1, time: s, imagesPerSec: 1,
+      values: { G_grad_norm: grad + (s === 1 ? 100 : 0), ...(s === 2 ? { modes: modesEarly, high_quality: 0.3 } : s === 4 ? { modes: modesEnd, high_quality: hqEnd } : {}) },
+    })),
+  });
+  const runs = [0, 1, 2].flatMap((seed) => [run("non-saturating", seed, 2 + 0.1 * seed, 6 + seed % 2, 8, 0.7), run("saturating", seed, 1 + 0.1 * seed, 2, 8, 0.7)]);
+  // Window [1, 4): steps 2-4 only (step 1's outlier excluded): per seed 2.0/2.1/2.2 against 1.0/1.1/1.2.
+  const g = gradientClaim(runs, 1, 4);
+  assert.equal(g.verdict, "held");
+  assert.ok(Math.abs(g.difference - 1) < 1e-9);
+  assert.equal(lastLogged(runs[0], "modes"), 8);
+  assert.equal(loggedAt(runs[0], "modes", 3), 6, "the evaluation at or before step 3 is step 2's");
+  const early = earlyClaim(runs, "modes", 2, "higher"); // 6, 7, 6 against 2, 2, 2
+  assert.equal(early.verdict, "held");
+  // One non-saturating run ends below the ring target (5 modes < 6): nothing is judged.
+  runs[2].history[3].values.modes = 5;
+  assert.equal(metTarget(runs[2]), false);
+  const gated = earlyClaim(runs, "modes", 2, "higher");
+  assert.equal(gated.verdict, "inconclusive");
+  assert.match(gated.why, /below the quality target \(non-saturating, seed 1\)$/);
+  // A saturating run below target does not block the claim: only the reference model is gated.
+  runs[2].history[3].values.modes = 8;
+  runs[3].history[3].values.high_quality = 0.1;
+  assert.equal(earlyClaim(runs, "modes", 2, "higher").verdict, "held");
 });

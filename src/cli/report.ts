@@ -49,6 +49,8 @@ export interface ReportOptions {
   evalEvery?: number;
   /** Samples per evaluation (default: the evaluator's reference size). */
   evalN?: number;
+  /** Training steps of the kit evaluator when it is not cached yet (default: its own). */
+  evaluatorSteps?: number;
 }
 
 /** What a checkpoint records about its run, so generate / eval / --resume rebuild the same model. */
@@ -111,7 +113,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo }), ...(o.callbacks ?? [])];
   if (o.evalEvery) {
     // The evaluator scores images at the data's own size (the fit is undone on the samples).
-    const prepared = kitEvaluator(raw);
+    const prepared = kitEvaluator(raw, { steps: o.evaluatorSteps });
     callbacks.push(qualityWatch({ every: o.evalEvery, n: o.evalN, out, prepared, fit, lastStep: o.steps - 1, startStep: start }));
     console.log(`scoring ${o.evalN ?? prepared.refA.n} samples every ${o.evalEvery} steps on ${prepared.evaluator.name}: ${shown(evalsFile(out))}`);
   }
