@@ -49,6 +49,14 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
   return v;
 }
 
+/** --quick and --budget of the notebook commands: whether the run is quick, and the budget to pass on (GAN_BUDGET). */
+export function budgetOption(quickFlag: boolean | undefined, raw: string | undefined): { quick: boolean; budget?: "quick" | "lab" | "full" } {
+  if (raw !== undefined && !["quick", "lab", "full"].includes(raw)) throw new UserError(`--budget must be quick, lab or full, got "${raw}"`);
+  if (quickFlag && raw !== undefined && raw !== "quick") throw new UserError(`--quick and --budget ${raw} disagree: give one`);
+  const quick = (quickFlag ?? false) || raw === "quick";
+  return { quick, budget: quick ? "quick" : (raw as "lab" | "full" | undefined) };
+}
+
 /** Refuse positional arguments on a CLI that takes none (`npm run train -- began` is not a model name). */
 export function noPositionals(positionals: string[]): void {
   if (positionals.length) {

@@ -6,7 +6,7 @@ import { UserError } from "../errors";
 import { ensureKitTypes } from "../exercises/kit-types";
 import { DEFAULT_CELL_TIMEOUT_S, DEFAULT_QUICK_CELL_TIMEOUT_S, readNotebook, runNotebookFiles, writeNotebook } from "../notebook/run-notebook";
 import { upgradeNotebook } from "../notebook/upgrade-outputs";
-import { intOption, parse, runMain } from "./common";
+import { budgetOption, intOption, parse, runMain } from "./common";
 
 const USAGE = `usage: npm run nb -- NOTEBOOK.ipynb [MORE.ipynb ...] [--quick | --budget quick|lab|full] [--timeout SECONDS]
        npm run nb -- --upgrade-outputs NOTEBOOK.ipynb [MORE.ipynb ...]
@@ -38,10 +38,7 @@ runMain(async () => {
     }
     return;
   }
-  const b = values.budget;
-  if (b !== undefined && !["quick", "lab", "full"].includes(b)) throw new UserError(`--budget must be quick, lab or full, got "${b}"`);
-  if (values.quick && b !== undefined && b !== "quick") throw new UserError(`--quick and --budget ${b} disagree: give one`);
-  const quick = (values.quick ?? false) || b === "quick";
+  const { quick, budget } = budgetOption(values.quick, values.budget);
   ensureKitTypes(); // kit/*.d.ts, for notebooks that `import * as kit from "../kit"`
-  await runNotebookFiles(positionals, { quick, budget: b as "lab" | "full" | undefined, timeoutSeconds: intOption("timeout", values.timeout, quick ? DEFAULT_QUICK_CELL_TIMEOUT_S : DEFAULT_CELL_TIMEOUT_S) });
+  await runNotebookFiles(positionals, { quick, budget, timeoutSeconds: intOption("timeout", values.timeout, quick ? DEFAULT_QUICK_CELL_TIMEOUT_S : DEFAULT_CELL_TIMEOUT_S) });
 });
