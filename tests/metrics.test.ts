@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./helpers";
 import { UserError } from "../src/errors";
@@ -438,5 +439,73 @@ test("real MNIST padded to 32x32: SWD and MS-SSIM near the reference figures", a
   t.diagnostic(
     `SWD halves ${h32.toFixed(1)}/${h16.toFixed(1)} (ref 20/23), random split ${randomSplit.levels.map((l) => l.swd.toFixed(1)).join("/")}, ` +
       `noise ${n32.toFixed(1)}/${n16.toFixed(1)} (ref 280/183); MS-SSIM real ${div.mean.toFixed(3)} (ref 0.20), noise ${noiseDiv.toFixed(3)} (ref 0.05)`,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Calibration on the committed fixture: the first 512 digits of the real MNIST test set
+
+const FIXTURE = path.join(__dirname, "fixtures", "mnist-512");
+
+test("fixture mnist-512 (first 512 real MNIST test digits): SWD x 1e3 and MS-SSIM in bands a 5x5 / 9x9 patch or a missing x1000 fall outside", async (t) => {
+  await useWasm();
+  const ds = loadIdxImages(FIXTURE, "mnist-512", "test");
+  assert.deepEqual([ds.data.length / 784, ds.shape], [512, [28, 28, 1]]);
+  assert.deepEqual(Array.from(ds.labels!.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9], "MNIST's first test labels");
+  const all = pad32(ds.data, iota(512));
+  const half = (k: number): Images => ({ data: all.data.subarray(k * 256 * 1024, (k + 1) * 256 * 1024), shape: [256, 32, 32, 1] });
+  const [a, b] = [half(0), half(1)];
+  const rand = mulberry32(5);
+  const noise = { data: Float32Array.from(iota(256 * 3072), () => rand() * 2 - 1), shape: [256, 32, 32, 3] };
+  const blur = blurred(b, 1);
+  const levels = (r: { levels: { swd: number }[] }) => r.levels.map((l) => l.swd);
+  const inBand = (v: number, [lo, hi]: number[]) => v >= lo && v <= hi;
+  const check = (what: string, v: number, band: number[]) => {
+    assert.ok(inBand(v, band), `${what}: ${v.toFixed(2)} outside [${band}]`);
+    assert.ok(!inBand(v / 1000, band), `${what}: the band must exclude the value without the x1000`);
+  };
+
+  // Bands measured with seed 1 (256 images per set, the published 128 patches, 4 x 128 directions):
+  // halves 13.2 / 14.5; against the second half blurred (sigma 1) 83.6 / 41.0; against uniform RGB
+  // noise 287.6 / 178.3 (reference figures with 4,096 MNIST digits per set: real 20 / 23 from other
+  // writers, blur 77 / 37, noise 280 / 183). Seed 2 gave 15.7 / 12.9, 84.4 / 39.5, 288.4 / 183.2.
+  // With 5x5 patches the same runs give blur 99.7 / 50.2 and noise 396.3 / 269.1; with 9x9 patches
+  // blur 68.4 / 42.9 and noise 190.5 / 217.7: outside the level-32 blur band and both noise bands.
+  // Without the x1000 every value would be below 0.4.
+  const HALVES = [9, 20];
+  const BLUR_32 = [76, 92];
+  const BLUR_16 = [35, 46];
+  const NOISE_32 = [260, 320];
+  const NOISE_16 = [160, 200];
+  const opts = { range: "[-1,1]" as const, seed: 1 };
+  const [h32, h16] = levels(swd(a, b, opts));
+  check("SWD level 32, first vs second 256 digits", h32, HALVES);
+  check("SWD level 16, first vs second 256 digits", h16, HALVES);
+  const [b32, b16] = levels(swd(a, blur, opts));
+  check("SWD level 32, real vs blurred", b32, BLUR_32);
+  check("SWD level 16, real vs blurred", b16, BLUR_16);
+  const [n32, n16] = levels(swd(a, noise, opts));
+  check("SWD level 32, real vs uniform noise", n32, NOISE_32);
+  check("SWD level 16, real vs uniform noise", n16, NOISE_16);
+  assert.ok(b32 > 4 * h32 && n32 > 15 * h32 && n16 > 8 * h16, "blur and noise far above the real-vs-real floor");
+  // A wrong neighbourhood size moves the blurred distance at level 32 out of its band.
+  const [b32p5] = levels(swd(a, blur, { ...opts, patchSize: 5 }));
+  const [b32p9] = levels(swd(a, blur, { ...opts, patchSize: 9 }));
+  assert.ok(!inBand(b32p5, BLUR_32) && !inBand(b32p9, BLUR_32), `blur at level 32 with 5x5 patches ${b32p5.toFixed(1)}, 9x9 ${b32p9.toFixed(1)}: inside [${BLUR_32}]`);
+
+  // MS-SSIM of 2,000 random pairs of the 512 digits: measured 0.205 +- 0.005 (1,000 pairs: 0.197
+  // seed 1, 0.207 seed 2; reference 0.20). An 11x11 window read as 7x7 gives 0.317, a dynamic range
+  // L = 1 instead of 255 gives 0.155. Uniform noise: measured 0.056 (reference 0.05).
+  const MS_SSIM_REAL = [0.17, 0.23];
+  const div = msSsimDiversityDetail(all, { range: "[-1,1]", pairs: 2000, seed: 1 });
+  assert.ok(inBand(div.mean, MS_SSIM_REAL), `MS-SSIM of real pairs ${div.mean.toFixed(3)} outside [${MS_SSIM_REAL}]`);
+  const window7 = msSsimDiversity(all, { range: "[-1,1]", pairs: 2000, seed: 1, filterSize: 7 });
+  const range1 = msSsimDiversity(all, { range: "[-1,1]", pairs: 2000, seed: 1, maxValue: 1 });
+  assert.ok(!inBand(window7, MS_SSIM_REAL) && !inBand(range1, MS_SSIM_REAL), `7x7 window ${window7.toFixed(3)}, L = 1 ${range1.toFixed(3)}: inside [${MS_SSIM_REAL}]`);
+  const noiseDiv = msSsimDiversity(noise, { range: "[-1,1]", pairs: 300, seed: 1 });
+  assert.ok(inBand(noiseDiv, [0.03, 0.08]), `MS-SSIM of uniform noise ${noiseDiv.toFixed(3)}`);
+  t.diagnostic(
+    `SWD halves ${h32.toFixed(1)}/${h16.toFixed(1)}, blur ${b32.toFixed(1)}/${b16.toFixed(1)} (5x5: ${b32p5.toFixed(1)}, 9x9: ${b32p9.toFixed(1)}), ` +
+      `noise ${n32.toFixed(1)}/${n16.toFixed(1)}; MS-SSIM real ${div.mean.toFixed(3)} (7x7 window ${window7.toFixed(3)}, L=1 ${range1.toFixed(3)}), noise ${noiseDiv.toFixed(3)}`,
   );
 });

@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { onCpu, relativeError, useWasm } from "./helpers";
+import { mulberry32 } from "../src/data/rng";
 import {
   PGGAN_PAPER_WIDTHS,
   mbstdGroup,
@@ -237,6 +238,152 @@ test("WGAN-GP: D's loss gradients (second order) on wasm match the cpu backend",
   }).dataSync();
   assert.ok(relativeError(noGp, onWasm.slice(1)) > 1e-3);
   tf.dispose([real, fake, eps]);
+  m.dispose();
+});
+
+test("WGAN-GP by hand: a quadratic critic D(x) = ||x||^2 / 2 has gradient xhat, so the penalty is known in closed form", async () => {
+  await useWasm();
+  // Two 1x2 grayscale samples; xhat = real + eps (fake - real).
+  //   sample 1: real (0, 4), fake (4, 4), eps 0.75 -> xhat (3, 4), ||grad|| = 5, (5 - 1)^2 = 16
+  //   sample 2: real (0, 0), fake (0, 4), eps 0.25 -> xhat (0, 1), ||grad|| = 1, (1 - 1)^2 = 0
+  // penalty = (16 + 0) / 2 = 8. (eps applied from the fake side would give xhat (1, 4) and (0, 3):
+  // (sqrt 17 - 1)^2 and 4; one norm over the whole batch would give (sqrt 26 - 1)^2 = 16.80.)
+  // D(real) = 8, 0 -> mean 4; D(fake) = 16, 8 -> mean 12; drift term E[D(real)^2] = (64 + 0) / 2 = 32.
+  // loss = 12 - 4 + 10 * 8 + 0.001 * 32 = 88.032.
+  const real = tf.tensor4d([[[[0], [4]]], [[[0], [0]]]]);
+  const fake = tf.tensor4d([[[[4], [4]]], [[[0], [4]]]]);
+  const eps = tf.tensor1d([0.75, 0.25]);
+  const critic = (x: tf.Tensor4D) => tf.reshape(tf.mul(tf.sum(tf.square(x), [1, 2, 3]), 0.5), [-1, 1]) as tf.Tensor2D;
+  const parts = tf.tidy(() => {
+    const p = wganGpDiscriminatorLoss(critic, real, fake, eps, 10, 0.001);
+    return tf.stack([p.loss, p.dReal, p.dFake, p.penalty]);
+  });
+  const [loss, dReal, dFake, penalty] = Array.from(parts.dataSync());
+  assert.ok(near(penalty, 8, 1e-6), `penalty ${penalty}, by hand 8`);
+  assert.ok(near(dReal, 4, 1e-6) && near(dFake, 12, 1e-6), `D(real) ${dReal}, D(fake) ${dFake}`);
+  assert.ok(near(loss, 88.032, 1e-6), `loss ${loss}, by hand 88.032`);
+  // lambda and drift enter linearly: lambda 0 and drift 0 leave the Wasserstein estimate 12 - 4 = 8;
+  // lambda 1, drift 0.5: 8 + 8 + 16 = 32.
+  const bare = tf.tidy(() => wganGpDiscriminatorLoss(critic, real, fake, eps, 0, 0).loss.dataSync()[0]);
+  const other = tf.tidy(() => wganGpDiscriminatorLoss(critic, real, fake, eps, 1, 0.5).loss.dataSync()[0]);
+  assert.ok(near(bare, 8, 1e-6) && near(other, 32, 1e-6), `${bare} (by hand 8), ${other} (by hand 32)`);
+  // A 1-Lipschitz linear critic D(x) = 0.6 x_1 + 0.8 x_2 (||grad|| = 1 everywhere) has no penalty.
+  const unit = (x: tf.Tensor4D) => tf.reshape(tf.sum(tf.mul(x, tf.tensor4d([[[[0.6], [0.8]]]])), [1, 2, 3]), [-1, 1]) as tf.Tensor2D;
+  const zero = tf.tidy(() => wganGpDiscriminatorLoss(unit, real, fake, eps, 10, 0).penalty.dataSync()[0]);
+  assert.ok(Math.abs(zero) < 1e-6, `penalty of a unit-gradient critic: ${zero}`);
+  tf.dispose([real, fake, eps, parts]);
+});
+
+test("WGAN-GP inside the model: PGGAN's D loss with a hand-made linear critic uses lambda 10 and drift 0.001", async () => {
+  await useWasm();
+  // D(x) = sum over the 4x4 pixels of 0.75 x: gradient 0.75 everywhere, ||grad|| = sqrt(16 * 0.75^2)
+  // = 3 for every xhat whatever eps the model draws, so GP = (3 - 1)^2 = 4.
+  // real: constant 0.5 and -0.25 -> D = 6, -3 (mean 1.5, mean square (36 + 9) / 2 = 22.5);
+  // fake: constant 0 and 1 -> D = 0, 12 (mean 6).
+  // D loss = 6 - 1.5 + 10 * 4 + 0.001 * 22.5 = 44.5225; G loss = -6.
+  const fixedFake = tf.keep(tf.concat([tf.zeros([1, 4, 4, 1]), tf.ones([1, 4, 4, 1])]) as tf.Tensor4D);
+  class HandCritic extends Pggan {
+    score(x: tf.Tensor4D): tf.Tensor2D {
+      return tf.reshape(tf.mul(tf.sum(x, [1, 2, 3]), 0.75), [-1, 1]) as tf.Tensor2D;
+    }
+    synth(): tf.Tensor4D {
+      return tf.clone(fixedFake);
+    }
+  }
+  const m = new HandCritic({ ...TINY, imageSize: 4 });
+  assert.deepEqual([m.config.gpLambda, m.config.driftEpsilon], [10, 0.001], "the paper's lambda and drift are the defaults");
+  const x = tf.concat([tf.fill([1, 4, 4, 1], 0.5), tf.fill([1, 4, 4, 1], -0.25)]) as tf.Tensor4D;
+  const [loss, gp, dReal, dFake, gLoss] = tf.tidy(() => {
+    const d = m.dLoss({ x }, { step: 0, seed: 11 });
+    const g = m.gLoss({ x }, { step: 0, seed: 12 });
+    return [d.loss, d.logs!.GP, d.logs!.D_real, d.logs!.D_fake, g.loss].map((t) => t.dataSync()[0]);
+  });
+  assert.ok(near(gp, 4, 1e-6), `GP ${gp}, by hand 4`);
+  assert.ok(near(dReal, 1.5, 1e-6) && near(dFake, 6, 1e-6), `D_real ${dReal}, D_fake ${dFake}`);
+  assert.ok(near(loss, 44.5225, 1e-6), `D loss ${loss}, by hand 44.5225`);
+  assert.ok(near(gLoss, -6, 1e-6), `G loss ${gLoss}, by hand -6`);
+  tf.dispose([x, fixedFake]);
+  m.dispose();
+});
+
+/** Nearest-neighbour 2x upsampling of NHWC values, by hand (each pixel to a 2x2 block). */
+function upsampleByHand(v: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(n * 4 * h * w * c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < 2 * h; y++)
+      for (let x = 0; x < 2 * w; x++)
+        for (let k = 0; k < c; k++) out[((i * 2 * h + y) * 2 * w + x) * c + k] = v[((i * h + (y >> 1)) * w + (x >> 1)) * c + k];
+  return out;
+}
+
+/** 2x2 average pooling of NHWC values, by hand. */
+function poolByHand(v: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array((n * h * w * c) / 4);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < h / 2; y++)
+      for (let x = 0; x < w / 2; x++)
+        for (let k = 0; k < c; k++) {
+          const at = (yy: number, xx: number) => v[((i * h + yy) * w + xx) * c + k];
+          out[((i * (h / 2) + y) * (w / 2) + x) * c + k] = (at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1)) / 4;
+        }
+  return out;
+}
+
+test("fade direction: alpha 0 is exactly the previous phase's network (upsampled / pooled), alpha 1 exactly the next one's", async () => {
+  await useWasm();
+  const m = new Pggan({ ...TINY, imageSize: 16, channels: 3, imagesPerPhase: 100, seed: 4 });
+  const z = m.latent(4, 3);
+  // Real images at 16, 8 and 4, each resolution the 2x2 average of the one above (by hand).
+  const rand = mulberry32(8);
+  const byRes = new Map<number, Float32Array>([[16, Float32Array.from({ length: 4 * 16 * 16 * 3 }, () => 2 * rand() - 1)]]);
+  byRes.set(8, poolByHand(byRes.get(16)!, [4, 16, 16, 3]));
+  byRes.set(4, poolByHand(byRes.get(8)!, [4, 8, 8, 3]));
+  const images = (r: number) => tf.tensor4d(byRes.get(r)!, [4, r, r, 3]);
+  const values = (t: tf.Tensor) => {
+    const v = t.dataSync() as Float32Array;
+    t.dispose();
+    return v;
+  };
+  const at = (shown: number) => {
+    m.setProgress(shown);
+    return m.resolution;
+  };
+  const x16 = images(16);
+  // Phase starts: 0 stabilise 4, 100 fade 8, 200 stabilise 8, 300 fade 16, 400 stabilise 16.
+  for (const [fadeStart, r] of [[100, 8], [300, 16]]) {
+    const xOld = images(r / 2);
+    const xNew = images(r);
+    // The previous stabilise phase (at r / 2) and the next one (at r), same weights.
+    assert.equal(at(fadeStart - 1), r / 2);
+    const gOld = values(m.generateFrom(z));
+    const dOld = values(tf.tidy(() => m.score(xOld)));
+    assert.equal(at(fadeStart + 100), r);
+    assert.equal(m.phase.kind, "stabilise");
+    const gNew = values(m.generateFrom(z));
+    const dNew = values(tf.tidy(() => m.score(xNew)));
+    // The fade's first step: alpha 0.
+    assert.equal(at(fadeStart), r);
+    assert.deepEqual([m.phase.kind, m.alpha], ["fade", 0]);
+    const shape = [4, r / 2, r / 2, 3];
+    // G: the old toRGB's image, each pixel repeated as a 2x2 block (nearest neighbour), exactly.
+    assert.deepEqual(Array.from(values(m.generateFrom(z))), Array.from(upsampleByHand(gOld, shape)), `G at alpha 0, fade to ${r}`);
+    // D: fromRGB at r / 2 on the 2x2-averaged image, i.e. the old D's score of the pooled image.
+    assert.ok(relativeError(values(tf.tidy(() => m.score(xNew))), dOld) < 1e-5, `D at alpha 0, fade to ${r}`);
+    // The real images D is shown at alpha 0: the half-resolution images, upsampled.
+    assert.ok(relativeError(values(tf.tidy(() => m.realAt(x16))), upsampleByHand(byRes.get(r / 2)!, shape)) < 1e-6, `real images at alpha 0, fade to ${r}`);
+    // alpha 1 (the fade's end): exactly the new block's G and D.
+    assert.deepEqual(Array.from(values(tf.tidy(() => m.G.apply(z, r, 1, true)))), Array.from(gNew), `G at alpha 1, fade to ${r}`);
+    assert.deepEqual(Array.from(values(tf.tidy(() => m.D.apply(xNew, r, 1, true)))), Array.from(dNew), `D at alpha 1, fade to ${r}`);
+    // A quarter into the fade, G's image is 0.75 old (upsampled) + 0.25 new.
+    at(fadeStart + 25);
+    assert.equal(m.alpha, 0.25);
+    const up = upsampleByHand(gOld, shape);
+    assert.ok(relativeError(values(m.generateFrom(z)), up.map((v, i) => 0.75 * v + 0.25 * gNew[i])) < 1e-5, `G at alpha 0.25, fade to ${r}`);
+    // Old and new differ, so the checks tell the two ends apart.
+    assert.ok(relativeError(up, gNew) > 0.1 && relativeError(dOld, dNew) > 0.01, `old and new outputs differ at ${r}`);
+    tf.dispose([xOld, xNew]);
+  }
+  tf.dispose([z, x16]);
   m.dispose();
 });
 

@@ -9,6 +9,7 @@ import {
   Codewords,
   drawMixtureNoise,
   LatentGan,
+  LatentGanConfig,
   MixtureLatent,
   MixtureLatentConfig,
   Tgan,
@@ -17,7 +18,8 @@ import {
 import { Deligan, deliganFor } from "../src/models/deligan";
 import { Acgan, acganFor } from "../src/models/acgan";
 import { mulberry32, normalFrom } from "../src/data/rng";
-import { ShuffledBatches } from "../src/data/dataset";
+import { Dataset, ShuffledBatches } from "../src/data/dataset";
+import { trainClassifier, TrainedClassifier } from "../src/metrics/classifier";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { ring8, sampleMixture } from "../src/data/mixtures";
 import { Trainer } from "../src/train/trainer";
@@ -254,3 +256,110 @@ test("labels outside 0..numClasses-1 are a clear error, from the pipeline's rang
   trainer.dispose();
   model.dispose();
 });
+
+// ---------------------------------------------------------------------------------------------
+// Class conditioning reaches a fixed accuracy under a classifier trained on real images
+
+/** Built-in 16x16 digits of four well-separated classes, 0, 1, 4 and 7, relabelled 0..3 (1,610 images). */
+const CONDITION_DIGITS = [0, 1, 4, 7];
+
+function fourDigits(): Dataset {
+  const ds = syntheticDigits({ count: 4000, seed: 1, size: 16 });
+  const keep = Array.from(ds.labels!.keys()).filter((i) => CONDITION_DIGITS.includes(ds.labels![i]));
+  const data = new Float32Array(keep.length * 256);
+  keep.forEach((j, i) => data.set(ds.data.subarray(j * 256, (j + 1) * 256), i * 256));
+  const labels = Int32Array.from(keep, (j) => CONDITION_DIGITS.indexOf(ds.labels![j]));
+  return { ...ds, name: "digits-0147", data, labels, numClasses: 4, classNames: CONDITION_DIGITS.map(String) };
+}
+
+let evaluator: { data: Dataset; clf: TrainedClassifier } | null = null;
+
+/** The data and a classifier trained on it (once per file; held-out accuracy 0.994). */
+function conditionEvaluator(): { data: Dataset; clf: TrainedClassifier } {
+  if (!evaluator) {
+    const data = fourDigits();
+    evaluator = { data, clf: trainClassifier(data, { steps: 150, batchSize: 64, seed: 0, width: 32, hidden: 128 }) };
+    assert.ok(evaluator.clf.testAccuracy >= 0.97, `classifier held-out accuracy ${evaluator.clf.testAccuracy}`);
+  }
+  return evaluator;
+}
+
+/** Share of 50 samples per class that the classifier (and D's class head) label with the requested class. */
+function conditionAccuracy(model: LatentGan, clf: TrainedClassifier): { overall: number; perClass: number[]; classHead: number } {
+  const perClass: number[] = [];
+  let head = 0;
+  for (let c = 0; c < 4; c++) {
+    const x = model.generateClass(50, c, 77);
+    const [byClf, byHead] = tf.tidy(() => [tf.argMax(clf.predictProbs(x), 1).dataSync(), tf.argMax(model.D.apply(x, false).classLogits!, 1).dataSync()]);
+    perClass.push(byClf.filter((v) => v === c).length / 50);
+    head += byHead.filter((v) => v === c).length;
+    x.dispose();
+  }
+  return { overall: perClass.reduce((a, b) => a + b, 0) / 4, perClass, classHead: head / 200 };
+}
+
+const CONDITION_NETS: Partial<LatentGanConfig> = { imageSize: 16, channels: 1, ngf: 16, ndf: 16, noiseDim: 32, numClasses: 4, seed: 0 };
+
+async function trainConditional(model: LatentGan, steps: number): Promise<{ before: number; after: ReturnType<typeof conditionAccuracy> }> {
+  const { data, clf } = conditionEvaluator();
+  const before = conditionAccuracy(model, clf).overall;
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(data, 0), { steps, batchSize: 32, seed: 0, progress: false });
+  const after = conditionAccuracy(model, clf);
+  trainer.dispose();
+  return { before, after };
+}
+
+test("ACGAN: >= 90% of class-conditioned samples get the requested class from a real-data classifier after 300 steps (4 digit classes)", async (t) => {
+  await useWasm();
+  // Measured after 300 steps with seeds 0, 1, 2: 0.995, 1.000, 1.000 (every class >= 0.98); after
+  // 100 steps 0.71-0.84.
+  const model = new Acgan(CONDITION_NETS);
+  const { before, after } = await trainConditional(model, 300);
+  t.diagnostic(`untrained ${before.toFixed(3)}; after 300 steps ${after.overall.toFixed(3)} (per class ${after.perClass}, D's class head ${after.classHead.toFixed(3)})`);
+  assert.ok(before < 0.5, `untrained: ${before}`);
+  assert.ok(after.overall >= 0.9, `accuracy ${after.overall.toFixed(3)} < 0.9 (per class ${after.perClass})`);
+  assert.ok(Math.min(...after.perClass) >= 0.75, `per class ${after.perClass}`);
+  model.dispose();
+});
+
+test("t-GAN with random codeword means: >= 90% of class-conditioned samples get the requested class after 200 steps (4 digit classes)", async (t) => {
+  await useWasm();
+  // t-GAN's defaults (mixture of 10 t_3 components, learned; q = 10, std 0.2, alpha 1) with the
+  // "random" codeword means. Measured after 200 steps with seeds 0, 1, 2: 0.990, 0.995, 1.000 (every
+  // class >= 0.98). "one-hot" means: 0.945, 0.900, 0.815. The default "class-index" means: see the
+  // todo test below.
+  const model = new Tgan({ ...CONDITION_NETS, codewordMean: "random" });
+  const { before, after } = await trainConditional(model, 200);
+  t.diagnostic(`untrained ${before.toFixed(3)}; after 200 steps ${after.overall.toFixed(3)} (per class ${after.perClass}, D's class head ${after.classHead.toFixed(3)})`);
+  assert.ok(before < 0.5, `untrained: ${before}`);
+  assert.ok(after.overall >= 0.9, `accuracy ${after.overall.toFixed(3)} < 0.9 (per class ${after.perClass})`);
+  assert.ok(Math.min(...after.perClass) >= 0.75, `per class ${after.perClass}`);
+  model.dispose();
+});
+
+// The default reading m_y = (y + 1, ..., y + 1) puts every class on one line through the origin:
+// G gets the class as one scalar (its distance along (1, ..., 1)) that it has to decode into K
+// digits. What was checked (4 classes, seed 0): the codewords and L_C's fake labels are the same
+// draw (shifting the labels by one class drives ACGAN and the "random" t-GAN above to 0.000); G's
+// loss does get the class head's gradient (without that term ACGAN stays at 0.265); the failure is
+// the same in training mode (batch statistics) as in eval mode, with a Gaussian prior instead of
+// the t mixture, and with codeword std 0.
+test(
+  "t-GAN with the default class-index codewords (mean y + 1 in every dimension): >= 90% of class-conditioned samples get the requested class after 200 steps",
+  {
+    todo:
+      "fails: 0.515 at 200 steps (0.36-0.51 at 100-600 steps; all 10 classes: 0.12-0.18 at 200-1,200 steps) while D's class head gives the " +
+      "requested class to 99.5% of the same samples: G and D agree on a class signature the real-data classifier does not read. With D's " +
+      "L_C on real images only (G's unchanged) it reaches 0.99 at 200 steps on these 4 classes (10 classes: 0.26-0.37)",
+  },
+  async (t) => {
+    await useWasm();
+    const model = new Tgan(CONDITION_NETS);
+    assert.equal(model.config.codewordMean, "class-index");
+    const { after } = await trainConditional(model, 200);
+    t.diagnostic(`after 200 steps ${after.overall.toFixed(3)} (per class ${after.perClass}); D's class head on the same samples ${after.classHead.toFixed(3)}`);
+    assert.ok(after.overall >= 0.9, `accuracy ${after.overall.toFixed(3)} < 0.9 (per class ${after.perClass})`);
+    model.dispose();
+  },
+);
