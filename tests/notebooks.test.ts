@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runNotebook } from "../src/notebook/run-notebook";
+import { readResults } from "../src/results/files";
 
 const dir = path.resolve(__dirname, "../notebooks");
 const notebooks = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
@@ -17,11 +18,22 @@ test("there are notebooks to run", () => {
   assert.ok(notebooks.includes("intro.ipynb"), "the introduction notebook exists");
 });
 
+/** Notebooks that report experiments: each writes its numbers as result files (src/results/files.ts). */
+const REPORTING = ["began", "dcgan", "gan", "pggan", "tgan"];
+
 for (const name of notebooks) {
-  test(`notebook ${name} runs in quick mode without errors`, async () => {
-    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nb-")), name);
+  test(`notebook ${name} runs in quick mode without errors${REPORTING.includes(name.replace(/\.ipynb$/, "")) ? " and writes its result files" : ""}`, async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nb-"));
+    const copy = path.join(tmp, name);
+    const results = path.join(tmp, "results");
     fs.copyFileSync(path.join(dir, name), copy);
-    await runNotebook(copy, { cwd: dir, env: { GAN_QUICK: "1" }, timeoutPerCellMs: 300_000, log: () => {} });
+    await runNotebook(copy, { cwd: dir, env: { GAN_QUICK: "1", GAN_RESULTS_DIR: results }, timeoutPerCellMs: 300_000, log: () => {} });
+    const stem = name.replace(/\.ipynb$/, "");
+    if (REPORTING.includes(stem)) {
+      const written = readResults(results).filter((r) => r.notebook === stem);
+      assert.ok(written.length > 0, `${name} wrote no result file under ${results}/${stem}`);
+      for (const r of written) assert.ok(Object.keys(r.values).length > 0 && r.seeds.length > 0, `${r.experiment}: values per seed`);
+    }
     const nb = JSON.parse(fs.readFileSync(copy, "utf8"));
     const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
     assert.ok(code.length > 0);

@@ -17,6 +17,7 @@ import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from "./gan";
 import { UserError } from "../errors";
+import { augment, AUGMENT_POLICIES, type AugmentPolicy } from "../nn/augment";
 import { adamRule, checkConfig, rules } from "../train/config";
 
 export interface DcganConfig {
@@ -28,6 +29,11 @@ export interface DcganConfig {
   ndf: number;
   generatorLoss: GeneratorLoss;
   optimizer: AdamConfig;
+  /**
+   * Differentiable augmentation of D's inputs (src/nn/augment.ts): "none" (the paper) or
+   * "translation" (DiffAugment's shifts, for small training sets).
+   */
+  augment: AugmentPolicy;
   seed: number;
 }
 
@@ -39,6 +45,7 @@ export const DCGAN_DEFAULTS: DcganConfig = {
   ndf: 64,
   generatorLoss: "non-saturating",
   optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  augment: "none",
   seed: 0,
 };
 
@@ -163,6 +170,7 @@ export class Dcgan implements GanModel {
       ndf: rules.positiveInt,
       generatorLoss: rules.oneOf("saturating", "non-saturating"),
       optimizer: adamRule,
+      augment: rules.oneOf(...AUGMENT_POLICIES),
       seed: rules.nonNegativeInt,
     }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });
@@ -178,8 +186,9 @@ export class Dcgan implements GanModel {
     const n = batch.x.shape[0];
     const fake = this.G.apply(this.latent(n, ctx.seed), true);
     // Real and fake go through D as separate batches, so batch norm never mixes them.
-    const realLogits = this.D.apply(batch.x as tf.Tensor4D, true);
-    const fakeLogits = this.D.apply(fake, true);
+    const a = this.config.augment;
+    const realLogits = this.D.apply(augment(batch.x as tf.Tensor4D, a, subSeed(ctx.seed, "augment real")), true);
+    const fakeLogits = this.D.apply(augment(fake, a, subSeed(ctx.seed, "augment fake")), true);
     return {
       loss: discriminatorLoss(realLogits, fakeLogits),
       logs: { D_real: tf.mean(tf.sigmoid(realLogits)) as tf.Scalar, D_fake: tf.mean(tf.sigmoid(fakeLogits)) as tf.Scalar },
@@ -187,7 +196,7 @@ export class Dcgan implements GanModel {
   }
 
   gLoss(batch: Batch, ctx: StepContext): LossOutput {
-    const fake = this.G.apply(this.latent(batch.x.shape[0], ctx.seed), true);
+    const fake = augment(this.G.apply(this.latent(batch.x.shape[0], ctx.seed), true), this.config.augment, subSeed(ctx.seed, "augment fake"));
     return { loss: generatorLoss(this.D.apply(fake, true), this.config.generatorLoss) };
   }
 
