@@ -13,6 +13,7 @@ import { Dataset, exampleCount } from "../src/data/dataset";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { writeNpy } from "../src/data/npy";
 import { evaluatorSplits } from "../src/eval/evaluator";
+import { useWasm } from "./helpers";
 
 const root = path.resolve(__dirname, "..");
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), "gan-evcache-"));
@@ -25,19 +26,21 @@ function cli(entry: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test("the evaluator's split: training part first, two disjoint held-out reference sets of equal size", () => {
+test("the evaluator's split: a fixed shuffle, then a training part and two disjoint held-out reference sets of equal size", () => {
   const pts = (n: number): Dataset => ({ name: "idx", shape: [1], data: Float32Array.from({ length: n }, (_, i) => i) });
   for (const [n, train, ref] of [[10000, 6000, 2000], [70000, 60000, 5000], [1000, 600, 200]]) {
     const s = evaluatorSplits(pts(n));
     assert.equal(exampleCount(s.train), train);
     assert.equal(exampleCount(s.refA), ref);
     assert.equal(exampleCount(s.refB), ref);
-    assert.deepEqual(Array.from(s.train.data), Array.from({ length: train }, (_, i) => i));
-    const a = new Set(s.refA.data);
-    const b = new Set(s.refB.data);
-    assert.equal(a.size + b.size, 2 * ref);
-    for (const v of [...a, ...b]) assert.ok(v >= train && v < n);
-    for (const v of a) assert.ok(!b.has(v));
+    // Every example once, in one of the three parts.
+    const all = [...s.train.data, ...s.refA.data, ...s.refB.data].sort((x, y) => x - y);
+    assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
+    // Shuffled before splitting: a dataset whose halves differ (MNIST's test set: two populations of
+    // writers) puts about as much of each half in the references as in the training part.
+    const firstHalf = (d: Float32Array) => d.filter((v) => v < n / 2).length / d.length;
+    for (const part of [s.train, s.refA, s.refB]) assert.ok(Math.abs(firstHalf(part.data) - 0.5) < 0.06, `${part.name}: ${firstHalf(part.data)}`);
+    assert.deepEqual(Array.from(evaluatorSplits(pts(n)).refA.data), Array.from(s.refA.data), "the same split every time");
   }
   assert.throws(() => evaluatorSplits(pts(100)), /too few to hold out two reference sets/);
 });
@@ -130,4 +133,22 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const bad = cli("train.ts", [...args, "--steps", "6", "--eval-every", "0"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^error: --eval-every must be a positive integer, got "0"$/m);
+});
+
+test("calibrating the quality target: real training-part digits meet it, visibly degraded digits do not, worse degradations score worse", async () => {
+  const { calibrateTarget } = await import("../src/eval/calibrate");
+  const { kitEvaluator } = await import("../src/eval/evaluator");
+  await useWasm();
+  const digits = syntheticDigits({ count: 2500, seed: 1 }); // R = 500 per reference set
+  const p = kitEvaluator(digits, { steps: 150, cacheDir: cache, verbose: false });
+  const rows = Object.fromEntries(calibrateTarget(p).map((r) => [r.name, r]));
+  p.evaluator.dispose();
+  assert.equal(rows["real images (none)"].met, true, JSON.stringify(rows["real images (none)"]));
+  assert.ok(rows["real images (none)"].fdRatio < 3);
+  for (const bad of ["blur, sigma 1 px", "shifted right 2 px", "thicker strokes (3x3 max)", "thinner strokes (2x2 min)"]) {
+    assert.equal(rows[bad].met, false, `${bad}: ${JSON.stringify(rows[bad])}`);
+  }
+  assert.ok(rows["blur, sigma 1 px"].fdRatio > rows["blur, sigma 0.5 px"].fdRatio);
+  assert.ok(rows["shifted right 2 px"].fdRatio > rows["shifted right 1 px"].fdRatio);
+  assert.ok(rows["gaussian noise, std 0.2"].fdRatio > rows["gaussian noise, std 0.1"].fdRatio);
 });

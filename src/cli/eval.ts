@@ -16,12 +16,15 @@ import { generateSamples } from "../eval/samples";
 import { graphEvaluator, kitEvaluator, PreparedEvaluator } from "../eval/evaluator";
 import { EVAL_METRICS, EvalReport, evaluateSamples, checkEvalMetrics, SampleSet } from "../eval/evaluate";
 import { writeRunSummary } from "../train/run-summary";
-import { checkQuality, collapsedRecall, DEFAULT_TARGET } from "../experiments/quality";
+import { checkQuality, collapsedRecall, DEFAULT_TARGET, describeTarget } from "../experiments/quality";
+import { calibrateTarget } from "../eval/calibrate";
+import { writeResult } from "../results/files";
 import { intOption, parse, runMain } from "./common";
 import { progressTask, Task } from "./progress";
 
 const USAGE = `usage: npm run eval -- --checkpoint FILE [--data NAME] [--n N] [--seed S] [--metrics a,b,c] [--json FILE]
        npm run eval -- --samples DIR|FILE.npy --data NAME [...]
+       npm run eval -- --calibrate --data NAME [--n N]
 Scores samples against a held-out real set on the evaluator's features and classes; prints a
 table with each metric's real-vs-real floor (two disjoint real sets of the same size) and writes
 it as JSON.
@@ -38,6 +41,10 @@ it as JSON.
                  --feature-node pool_3 gives real FID); --input-range [-1,1] | [0,1] | [0,255]
   --evaluator-steps  training steps of the kit evaluator (default: 12 epochs of its training part,
                  1,500 to 6,000 steps of 64); another count is another cached evaluator
+  --calibrate    score real images of the evaluator's training part, as they are and lightly
+                 degraded (noise, blur, a 1-2 px shift, thicker or thinner strokes), against the
+                 quality target: what the target means on this data; writes
+                 results/evaluator/calibration-<data>.json (out/results-quick/ under GAN_QUICK=1)
   --backend      auto | tensorflow-gpu | tensorflow | wasm | cpu (default: $GAN_BACKEND or auto)
 With the Fréchet distance and recall it also judges the reproductions' quality target: FD within
 3x the floor, every class at least 4% of the samples, recall at least halfway from a one-class
@@ -45,7 +52,8 @@ collapse's to the real-vs-real recall (src/experiments/quality.ts).
 The kit evaluator is trained once per dataset on its training part and cached in
 data/cache/evaluators/ ($GAN_CACHE_DIR/evaluators when set); a second eval of the same data
 takes seconds. Its Fréchet distance is
-reported as fd-kit-<data>-v1: comparable across runs of this kit, not with Inception FID.`;
+reported as fd-kit-<data>-v<version>: comparable across runs of this kit with the same evaluator
+version, not with Inception FID.`;
 
 function samplesFrom(file: string, shape: number[]): SampleSet {
   if (!fs.existsSync(file)) throw new UserError(`--samples: not found: ${file}`);
@@ -88,10 +96,36 @@ runMain(async () => {
     {
       checkpoint: { type: "string" }, samples: { type: "string" }, data: { type: "string" }, n: { type: "string" }, seed: { type: "string" },
       metrics: { type: "string" }, json: { type: "string" }, evaluator: { type: "string" }, "feature-node": { type: "string" },
-      "input-range": { type: "string" }, backend: { type: "string" }, "evaluator-steps": { type: "string" },
+      "input-range": { type: "string" }, backend: { type: "string" }, "evaluator-steps": { type: "string" }, calibrate: { type: "boolean" },
     },
     USAGE,
   );
+  if (values.calibrate) {
+    if (values.checkpoint || values.samples || values.evaluator) throw new UserError("--calibrate scores real images: it takes --data (and --n, --evaluator-steps), not --checkpoint, --samples or --evaluator");
+    if (!values.data) throw new UserError("--calibrate needs --data NAME");
+    await initBackend({ backend: values.backend });
+    const data = loadData(values.data);
+    const prepared = kitEvaluator(data, { steps: values["evaluator-steps"] === undefined ? undefined : intOption("evaluator-steps", values["evaluator-steps"], 0) });
+    if (data.shape.length !== 3) throw new UserError(`--calibrate degrades images; ${data.name} holds points`);
+    const n = values.n === undefined ? undefined : intOption("n", values.n, 0, 2);
+    console.log(`the quality target on ${data.name}, ${prepared.evaluator.name}: ${describeTarget()}`);
+    const head = `${"real images of the training part".padEnd(34)} ${"FD".padStart(8)} ${"/ floor".padStart(8)}  precision  recall  target`;
+    console.log(head);
+    const t0 = performance.now();
+    const rows = calibrateTarget(prepared, n, (r) => console.log(`${r.name.padEnd(34)} ${r.fd.toFixed(2).padStart(8)} ${`${r.fdRatio.toFixed(1)}x`.padStart(8)}  ${r.precision.toFixed(3).padStart(9)}  ${r.recall.toFixed(3).padStart(6)}  ${r.met ? "met" : "NOT met"}`));
+    const key = (name: string) => name.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "").toLowerCase();
+    const file = writeResult({
+      notebook: "evaluator",
+      experiment: `calibration-${data.name.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+      config: { data: data.name, evaluator: prepared.evaluator.name, evaluatorKey: prepared.key, images: n ?? prepared.refA.n, degradations: rows.map((r) => r.name), target: DEFAULT_TARGET },
+      seeds: [0],
+      values: Object.fromEntries(rows.flatMap((r) => [[`${key(r.name)}_fd_ratio`, [r.fdRatio]], [`${key(r.name)}_target_met`, [r.met ? 1 : 0]]])),
+      wallSeconds: (performance.now() - t0) / 1000,
+    });
+    prepared.evaluator.dispose();
+    console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
+    return;
+  }
   if (!values.checkpoint === !values.samples) throw new UserError("give either --checkpoint FILE or --samples DIR|FILE.npy (see --help)");
   const metrics = values.metrics?.split(",").map((m) => m.trim()).filter(Boolean);
   if (metrics) checkEvalMetrics(metrics);

@@ -1,0 +1,83 @@
+/**
+ * What the quality target means on a dataset: real images the evaluator never used as references
+ * (its training part), as they are and lightly degraded (blur, noise, a shift, thicker or thinner
+ * strokes), scored like samples and checked against the target (src/experiments/quality.ts). Real
+ * images should pass; a visible degradation should not. `npm run eval -- --calibrate --data NAME`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { exampleCount } from "../data/dataset";
+import { evaluateSamples } from "./evaluate";
+import type { PreparedEvaluator } from "./evaluator";
+import { checkQuality, collapsedRecall, DEFAULT_TARGET } from "../experiments/quality";
+
+export interface CalibrationRow {
+  name: string;
+  fd: number;
+  fdRatio: number;
+  precision: number;
+  recall: number;
+  minClass: number | null;
+  met: boolean;
+}
+
+function gaussianKernel(sigma: number): tf.Tensor4D {
+  const k = [-1, 0, 1].map((i) => Math.exp(-(i * i) / (2 * sigma * sigma)));
+  const z = k.reduce((a, b) => a + b, 0);
+  return tf.tensor4d(k.flatMap((a) => k.map((b) => (a * b) / (z * z))), [3, 3, 1, 1]);
+}
+
+/** The degradations, each a function of a batch of images [n, H, W, C] in [-1, 1] (background -1). */
+export const DEGRADATIONS: [string, (x: tf.Tensor4D) => tf.Tensor4D][] = [
+  ["real images (none)", (x) => x.clone()],
+  ["gaussian noise, std 0.1", (x) => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, 0.1, "float32", 1)), -1, 1) as tf.Tensor4D],
+  ["gaussian noise, std 0.2", (x) => tf.clipByValue(tf.add(x, tf.randomNormal(x.shape, 0, 0.2, "float32", 1)), -1, 1) as tf.Tensor4D],
+  ["blur, sigma 0.5 px", (x) => blur(x, 0.5)],
+  ["blur, sigma 1 px", (x) => blur(x, 1)],
+  ["shifted right 1 px", (x) => shiftRight(x, 1)],
+  ["shifted right 2 px", (x) => shiftRight(x, 2)],
+  ["thicker strokes (3x3 max)", (x) => tf.maxPool(x, 3, 1, "same") as tf.Tensor4D],
+  ["thinner strokes (2x2 min)", (x) => tf.neg(tf.maxPool(tf.neg(x), 2, 1, "same")) as tf.Tensor4D],
+];
+
+function blur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
+  const k = gaussianKernel(sigma);
+  const c = x.shape[3];
+  const out = c === 1 ? tf.conv2d(x, k, 1, "same") : tf.depthwiseConv2d(x, tf.tile(k, [1, 1, c, 1]) as tf.Tensor4D, 1, "same");
+  return out as tf.Tensor4D;
+}
+
+function shiftRight(x: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  return tf.pad(x, [[0, 0], [0, 0], [d, 0], [0, 0]], -1).slice([0, 0, 0, 0], [n, h, w, c]) as tf.Tensor4D;
+}
+
+/** Score each degradation of `n` real training-part images (default: the reference size). */
+export function calibrateTarget(p: PreparedEvaluator, n?: number, onRow?: (r: CalibrationRow) => void): CalibrationRow[] {
+  const ds = p.splits.train;
+  const count = Math.min(n ?? p.refA.n, exampleCount(ds));
+  const per = ds.shape.reduce((a, b) => a * b, 1);
+  const base = tf.tensor4d(ds.data.subarray(0, count * per), [count, ...ds.shape] as [number, number, number, number]);
+  const collapsed = ds.labels ? collapsedRecall(p) : 0;
+  const rows: CalibrationRow[] = [];
+  try {
+    for (const [name, f] of DEGRADATIONS) {
+      const data = tf.tidy(() => f(base).dataSync() as Float32Array);
+      const r = evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["fd", "precision", "recall"] });
+      const fd = Object.entries(r.metrics).find(([k]) => k.startsWith("fd-"))![1];
+      const row: CalibrationRow = {
+        name,
+        fd: fd.value,
+        fdRatio: fd.value / (fd.floor as number),
+        precision: r.metrics.precision.value,
+        recall: r.metrics.recall.value,
+        minClass: r.classHistogram ? Math.min(...r.classHistogram) : null,
+        met: checkQuality(r, DEFAULT_TARGET, collapsed).met,
+      };
+      rows.push(row);
+      onRow?.(row);
+    }
+  } finally {
+    base.dispose();
+  }
+  return rows;
+}
