@@ -61,7 +61,7 @@ test("eval --samples: real held-out digits score the floor; a one-class collapse
   assert.match(first.stdout, /training on 6,000 images \(150 steps of 64\)/);
   const real = JSON.parse(fs.readFileSync(path.join(dir, "real.json"), "utf8"));
   assert.ok(real.evaluator.accuracy > 0.9, `evaluator accuracy ${real.evaluator.accuracy}`);
-  const fd = real.metrics["fd-kit-synthetic-digits-v1"];
+  const fd = real.metrics["fd-kit-synthetic-digits-v2"];
   // The samples *are* reference B: every two-set metric equals its floor.
   assert.equal(fd.value, fd.floor);
   for (const m of ["precision", "recall", "density", "coverage", "kid"]) assert.equal(real.metrics[m].value, real.metrics[m].floor, m);
@@ -76,7 +76,7 @@ test("eval --samples: real held-out digits score the floor; a one-class collapse
   assert.ok(col.metrics.precision.value > 0.8, `precision ${col.metrics.precision.value}`);
   assert.ok(col.metrics.recall.value < 0.3, `recall ${col.metrics.recall.value}`);
   assert.ok(col.metrics.coverage.value < 0.3, `coverage ${col.metrics.coverage.value}`);
-  assert.ok(col.metrics["fd-kit-synthetic-digits-v1"].value > 20 * fd.floor, "collapse raises the Fréchet distance far above the floor");
+  assert.ok(col.metrics["fd-kit-synthetic-digits-v2"].value > 20 * fd.floor, "collapse raises the Fréchet distance far above the floor");
   assert.ok(col.classHistogram[0] > 0.95, `class 0 share ${col.classHistogram[0]}`);
   assert.ok(col.metrics["inception-score"].value < 1.5 && real.metrics["inception-score"].value > 8);
 });
@@ -112,8 +112,8 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const args = ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--out", out, "--checkpoint-every", "2", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];
   const t = cli("train.ts", [...args, "--steps", "4"]);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /scoring 64 samples every 2 steps on kit-synthetic-digits-v1: /);
-  assert.match(t.stdout, /step 2: fd-kit-synthetic-digits-v1 \d+\.\d\d \(\d+\.\dx floor\)  precision \d\.\d{3}  recall \d\.\d{3}  smallest class \d+\.\d%  target not met/);
+  assert.match(t.stdout, /scoring 64 samples every 2 steps on kit-synthetic-digits-v2: /);
+  assert.match(t.stdout, /step 2: fd-kit-synthetic-digits-v2 \d+\.\d\d \(\d+\.\dx floor\)  precision \d\.\d{3}  recall \d\.\d{3}  smallest class \d+\.\d%  target not met/);
   const file = path.join(out, "evals.jsonl");
   const lines = () => fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
   const first = lines();

@@ -42,7 +42,7 @@ export function evaluatorCacheDir(): string {
 }
 
 export interface Evaluator {
-  /** Short name for reports, e.g. "kit-mnist-v1" (the Fréchet distance is reported as fd-<name>). */
+  /** Short name for reports, e.g. "kit-mnist-v2" (the Fréchet distance is reported as fd-<name>). */
   name: string;
   /** The images it takes [H, W, C] (null: points). */
   shape: number[];
