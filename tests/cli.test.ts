@@ -30,7 +30,7 @@ test("user errors end with one line and exit code 2, no stack trace", () => {
     ["kernel.ts", [], /no command given \(usage: npm run kernel -- install\)/],
     ["kernel.ts", ["install", "--python", "/no/such/python"], /--python \/no\/such\/python does not run/],
     ["kernel.ts", ["install", "--user", "--sys-prefix"], /--user, --sys-prefix and --prefix exclude each other/],
-    ["nb.ts", ["--upgrade-outputs", "--quick", "x.ipynb"], /--upgrade-outputs runs nothing: --quick and --timeout do not apply/],
+    ["nb.ts", ["--upgrade-outputs", "--quick", "x.ipynb"], /--upgrade-outputs runs nothing: --quick, --budget and --timeout do not apply/],
   ];
   for (const [entry, args, pattern] of cases) {
     const r = cli(entry, args);
