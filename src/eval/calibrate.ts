@@ -6,19 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { exampleCount } from "../data/dataset";
-import { evaluateSamples } from "./evaluate";
 import type { PreparedEvaluator } from "./evaluator";
-import { checkQuality, collapsedRecall, DEFAULT_TARGET } from "../experiments/quality";
+import { collapsedRecall, QualityScore, scoreSamples } from "../experiments/quality";
 
-export interface CalibrationRow {
-  name: string;
-  fd: number;
-  fdRatio: number;
-  precision: number;
-  recall: number;
-  minClass: number | null;
-  met: boolean;
-}
+/** One degradation's figures against the target. */
+export type CalibrationRow = { name: string } & Omit<QualityScore, "fdKey">;
 
 function gaussianKernel(sigma: number): tf.Tensor4D {
   const k = [-1, 0, 1].map((i) => Math.exp(-(i * i) / (2 * sigma * sigma)));
@@ -62,17 +54,8 @@ export function calibrateTarget(p: PreparedEvaluator, n?: number, onRow?: (r: Ca
   try {
     for (const [name, f] of DEGRADATIONS) {
       const data = tf.tidy(() => f(base).dataSync() as Float32Array);
-      const r = evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["fd", "precision", "recall"] });
-      const fd = Object.entries(r.metrics).find(([k]) => k.startsWith("fd-"))![1];
-      const row: CalibrationRow = {
-        name,
-        fd: fd.value,
-        fdRatio: fd.value / (fd.floor as number),
-        precision: r.metrics.precision.value,
-        recall: r.metrics.recall.value,
-        minClass: r.classHistogram ? Math.min(...r.classHistogram) : null,
-        met: checkQuality(r, DEFAULT_TARGET, collapsed).met,
-      };
+      const { fdKey, ...score } = scoreSamples(p, { data, shape: ds.shape }, collapsed);
+      const row: CalibrationRow = { name, ...score };
       rows.push(row);
       onRow?.(row);
     }

@@ -14,10 +14,9 @@ import * as path from "path";
 import type { GanModel } from "../train/types";
 import type { TrainCallbacks } from "../train/trainer";
 import type { ImageFit } from "../data/fit";
-import { evaluateSamples } from "./evaluate";
 import type { PreparedEvaluator } from "./evaluator";
 import { generateSamples } from "./samples";
-import { checkQuality, collapsedRecall, DEFAULT_TARGET, QualityTarget } from "../experiments/quality";
+import { collapsedRecall, QualityTarget, scoreSamples } from "../experiments/quality";
 
 export interface QualityLine {
   step: number;
@@ -83,24 +82,21 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       if (step % o.every !== 0 && rec.step !== o.lastStep) return;
       const model = trainer.model as GanModel;
       const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
-      const report = evaluateSamples(o.prepared, samples, { metrics: ["fd", "precision", "recall"], seed });
-      const q = checkQuality(report, o.target ?? DEFAULT_TARGET, collapsed);
-      const fdKey = Object.keys(report.metrics).find((k) => k.startsWith("fd-"))!;
-      const fd = report.metrics[fdKey];
+      const q = scoreSamples(o.prepared, samples, collapsed, { target: o.target, seed });
       const line: QualityLine = {
         step,
         wall_s: Math.round((performance.now() - t0) / 1000),
-        fd: fd.value,
-        fd_ratio: fd.value / (fd.floor as number),
-        precision: report.metrics.precision.value,
-        recall: report.metrics.recall.value,
-        min_class: report.classHistogram ? Math.min(...report.classHistogram) : null,
+        fd: q.fd,
+        fd_ratio: q.fdRatio,
+        precision: q.precision,
+        recall: q.recall,
+        min_class: q.minClass,
         met: q.met,
         values: rec.values,
       };
       fs.appendFileSync(file, JSON.stringify(line) + "\n");
       const minClass = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;
-      log(`step ${step}: ${fdKey} ${fd.value.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}`);
+      log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}`);
     },
   };
 }

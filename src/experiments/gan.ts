@@ -9,10 +9,9 @@ import { modeCoverage } from "../metrics/mode-coverage";
 import { Snapshot } from "../train/callbacks";
 import { StepRecord } from "../train/trainer";
 import { compareModels } from "./compare";
-import { evaluateSamples } from "../eval/evaluate";
 import type { PreparedEvaluator } from "../eval/evaluator";
 import { generateSamples } from "../eval/samples";
-import { checkQuality, collapsedRecall, DEFAULT_TARGET } from "./quality";
+import { collapsedRecall, scoreSamples } from "./quality";
 import { differenceVerdict, gateOnQuality, QualityGate, Verdict } from "./verdict";
 
 /**
@@ -90,15 +89,8 @@ export async function compareGeneratorLosses(data: Dataset, o: CompareOptions): 
         ? (model) => {
             const n = o.evalSamples ?? ev.refA.n;
             const samples = generateSamples({ model, run: { fit: { from: data.shape[0], to: data.shape[0], mode: "none" } } }, n, 4242);
-            const report = evaluateSamples(ev, samples, { metrics: ["fd", "precision", "recall"], seed: 0 });
-            const fd = Object.entries(report.metrics).find(([k]) => k.startsWith("fd-"))![1];
-            return {
-              fd_ratio: fd.value / (fd.floor as number),
-              precision: report.metrics.precision.value,
-              recall: report.metrics.recall.value,
-              min_class: report.classHistogram ? Math.min(...report.classHistogram) : 1,
-              target_met: checkQuality(report, DEFAULT_TARGET, collapsed).met ? 1 : 0,
-            };
+            const q = scoreSamples(ev, samples, collapsed);
+            return { fd_ratio: q.fdRatio, precision: q.precision, recall: q.recall, min_class: q.minClass ?? 1, target_met: q.met ? 1 : 0 };
           }
         : undefined,
   });

@@ -8,7 +8,7 @@
  *     collapse (real images of a single class, `collapsedRecall`) to the real-vs-real recall.
  * A model that misses the target is reported with how far it got, and no claim is judged on it.
  */
-import { EvalReport, evaluateSamples } from "../eval/evaluate";
+import { EvalReport, evaluateSamples, SampleSet } from "../eval/evaluate";
 import type { PreparedEvaluator } from "../eval/evaluator";
 
 export interface QualityTarget {
@@ -74,4 +74,36 @@ export function collapsedRecall(p: PreparedEvaluator, cls = 0): number {
   const data = new Float32Array(idx.length * per);
   idx.forEach((j, i) => data.set(ds.data.subarray(j * per, (j + 1) * per), i * per));
   return evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["recall"] }).metrics.recall.value;
+}
+
+/** A sample set's figures against the target: what the evaluation lines during training, the notebooks and the calibration report. */
+export interface QualityScore {
+  /** The Fréchet distance's name in reports, e.g. fd-kit-mnist-v2. */
+  fdKey: string;
+  fd: number;
+  /** fd over its real-vs-real floor. */
+  fdRatio: number;
+  precision: number;
+  recall: number;
+  /** The smallest share of any class among the samples (null without classes). */
+  minClass: number | null;
+  met: boolean;
+}
+
+/**
+ * Score samples on the evaluator (Fréchet distance, precision, recall, class histogram) and check
+ * them against the target; `collapsed` is the one-class collapse's recall (`collapsedRecall`).
+ */
+export function scoreSamples(p: PreparedEvaluator, samples: SampleSet, collapsed: number, o: { target?: QualityTarget; seed?: number } = {}): QualityScore {
+  const report = evaluateSamples(p, samples, { metrics: ["fd", "precision", "recall"], seed: o.seed ?? 0 });
+  const [fdKey, fd] = Object.entries(report.metrics).find(([k]) => k.startsWith("fd-"))!;
+  return {
+    fdKey,
+    fd: fd.value,
+    fdRatio: fd.value / (fd.floor as number),
+    precision: report.metrics.precision.value,
+    recall: report.metrics.recall.value,
+    minClass: report.classHistogram ? Math.min(...report.classHistogram) : null,
+    met: checkQuality(report, o.target ?? DEFAULT_TARGET, collapsed).met,
+  };
 }
