@@ -25,6 +25,8 @@ export interface BackendChoice {
   description: string;
   /** Why earlier candidates of "auto" were skipped. */
   skipped: string[];
+  /** wasm: the threads it runs on (after any fallback to one); null for the other backends. */
+  threads: number | null;
 }
 
 export interface BackendOptions {
@@ -90,14 +92,14 @@ async function startWasm(request: { threads: number; auto: boolean }): Promise<s
   return (await tf.setBackend("wasm")) ? null : "the wasm backend did not initialise";
 }
 
-async function activate(name: BackendName, threads: { threads: number; auto: boolean }): Promise<string> {
+async function activate(name: BackendName, threads: { threads: number; auto: boolean }): Promise<{ description: string; threads: number | null }> {
   switch (name) {
     case "tensorflow-gpu":
       await tryNative("@tensorflow/tfjs-node-gpu");
-      return "tensorflow-gpu (@tensorflow/tfjs-node-gpu, native TensorFlow with CUDA)";
+      return { description: "tensorflow-gpu (@tensorflow/tfjs-node-gpu, native TensorFlow with CUDA)", threads: null };
     case "tensorflow":
       await tryNative("@tensorflow/tfjs-node");
-      return "tensorflow (@tensorflow/tfjs-node, native TensorFlow on the CPU)";
+      return { description: "tensorflow (@tensorflow/tfjs-node, native TensorFlow on the CPU)", threads: null };
     case "wasm": {
       const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
       registerWasmKernels();
@@ -105,13 +107,14 @@ async function activate(name: BackendName, threads: { threads: number; auto: boo
       if (failure) throw new Error(failure);
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const kernels = KIT_WASM_KERNELS.map((k) => k.kernelName).join(", ");
-      return `wasm (${simd ? "SIMD" : "no SIMD"}, ${threadsLabel(wasm.getThreadsCount())}; kit kernels: ${kernels})`;
+      const count = wasm.getThreadsCount();
+      return { description: `wasm (${simd ? "SIMD" : "no SIMD"}, ${threadsLabel(count)}; kit kernels: ${kernels})`, threads: count };
     }
     case "cpu":
       if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
       // Silence tfjs's own banner; we print our warning instead.
       (tf.findBackend("cpu") as unknown as { firstUse: boolean }).firstUse = false;
-      return "cpu (pure JavaScript)";
+      return { description: "cpu (pure JavaScript)", threads: null };
   }
 }
 
@@ -126,8 +129,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   const skipped: string[] = [];
   for (const name of candidates) {
     try {
-      const description = await activate(name, threads);
-      current = { name, tfName: tf.getBackend(), description, skipped };
+      const started = await activate(name, threads);
+      current = { name, tfName: tf.getBackend(), description: started.description, skipped, threads: started.threads };
       if (!options.quiet) report(current, requested === "auto");
       return current;
     } catch (err) {

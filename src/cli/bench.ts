@@ -167,7 +167,7 @@ runMain(async () => {
   console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);
   const results: BenchResult[] = [];
   const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
-  const threads = backend.name === "wasm" ? Number(/(\d+) threads?/.exec(backend.description)?.[1]) || null : null;
+  const threads = backend.threads;
   const resultFiles: string[] = [];
   for (const name of names) {
     const t0 = performance.now();

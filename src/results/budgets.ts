@@ -42,9 +42,8 @@ export function recordBudgetRun(notebook: string, budget: Budget, plan: unknown,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { currentBackend } = require("../backend/select") as typeof import("../backend/select");
   const b = currentBackend();
-  const threads = Number(env.GAN_WASM_THREADS) || (b?.name === "wasm" ? os.cpus().length : null);
   const run: BudgetRun = {
-    notebook, budget, plan, wallSeconds: Math.round(wallSeconds), backend: b?.name ?? null, threads,
+    notebook, budget, plan, wallSeconds: Math.round(wallSeconds), backend: b?.name ?? null, threads: b?.threads ?? null,
     cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0].toFixed(2)), date: new Date().toISOString(),
   };
   const file = budgetFile(notebook, budget, env);
