@@ -106,14 +106,20 @@ test("a process killed while writing a checkpoint leaves the previous one loadab
   }
 });
 
-test("a damaged checkpoint of any shape is one UserError line: every truncation, header byte flips, missing fields", async () => {
-  await useWasm();
+/** A tiny 2-D GAN trained 2 steps, its trainer, and its checkpoint saved as `name` in a new folder. */
+async function savedTinyGan(name: string): Promise<{ model: Gan; trainer: Trainer; dir: string; file: string }> {
   const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [4], output: "linear" });
   const trainer = new Trainer(model);
   await trainer.run(new ShuffledBatches(sampleMixture(ring8(), 64, 1)), { steps: 2, batchSize: 8, progress: false });
   const dir = tmp();
-  const file = path.join(dir, "good.ckpt");
+  const file = path.join(dir, name);
   await trainer.save(file, 2, 0);
+  return { model, trainer, dir, file };
+}
+
+test("a damaged checkpoint of any shape is one UserError line: every truncation, header byte flips, missing fields", async () => {
+  await useWasm();
+  const { model, trainer, dir, file } = await savedTinyGan("good.ckpt");
   const good = fs.readFileSync(file);
   const bad = path.join(dir, "bad.ckpt");
   let refused = 0;
@@ -160,12 +166,7 @@ test("a damaged checkpoint of any shape is one UserError line: every truncation,
 
 test("a checkpoint write cut short (nearly full disk) keeps the previous checkpoint and leaves no temporary file", async () => {
   await useWasm();
-  const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [4], output: "linear" });
-  const trainer = new Trainer(model);
-  await trainer.run(new ShuffledBatches(sampleMixture(ring8(), 64, 1)), { steps: 2, batchSize: 8, progress: false });
-  const dir = tmp();
-  const file = path.join(dir, "latest.ckpt");
-  await trainer.save(file, 2, 0);
+  const { model, trainer, dir, file } = await savedTinyGan("latest.ckpt");
   const before = fs.readFileSync(file);
   // The fs module itself (the namespace import is a read-only view of it).
   const fsModule = require("node:fs") as { writeSync: typeof fs.writeSync };
