@@ -135,6 +135,22 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   assert.match(bad.stderr, /^error: --eval-every must be a positive integer, got "0"$/m);
 });
 
+test("train --hold-out trains on the evaluator's training part only, records it, and a resume without it is refused", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-holdout-"));
+  const args = ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--out", out, "--set", "ngf=8", "--set", "ndf=8"];
+  const t = cli("train.ts", [...args, "--steps", "2", "--hold-out"]);
+  assert.equal(t.code, 0, t.stderr);
+  // The built-in set has 10,000 digits: the evaluator keeps 2 x 2,000 as references.
+  assert.match(t.stdout, /--hold-out: training on 6,000 of 10,000 images of synthetic-digits \(the evaluator's training part; its reference sets stay unseen\)/);
+  const ckpt = fs.readFileSync(path.join(out, "latest.ckpt"));
+  const header = JSON.parse(ckpt.subarray(12, 12 + ckpt.readUInt32LE(8)).toString());
+  assert.equal(header.info.run.holdOut, true);
+  assert.equal(header.info.dataName, "synthetic-digits[evaluator train part]");
+  const r = cli("train.ts", [...args, "--steps", "4", "--resume"]);
+  assert.equal(r.code, 2, "resuming on the whole set is another run");
+  assert.match(r.stderr, /evaluator train part/);
+});
+
 test("calibrating the quality target: real training-part digits meet it, visibly degraded digits do not, worse degradations score worse", async () => {
   const { calibrateTarget } = await import("../src/eval/calibrate");
   const { kitEvaluator } = await import("../src/eval/evaluator");

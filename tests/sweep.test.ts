@@ -62,6 +62,9 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   const args = trainArgs(c, runs[3], true);
   assert.deepEqual(args.slice(-5), ["--set", "optimizer.lr=0.0001", "--set", "loss=saturating", "--resume"]);
   assert.deepEqual(args.slice(0, 10), ["--model", "gan", "--data", "ring8", "--steps", "12", "--batch-size", "32", "--seed", "0"]);
+  const held = checkSweepConfig({ ...base, out: "o", train: { holdOut: true, evalEvery: 500 } }, "/x/s.json");
+  assert.deepEqual(trainArgs(held, expandRuns(held)[0], false).slice(-3), ["--hold-out", "--eval-every", "500"]);
+  assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { holdOut: "yes", evalEvery: 0 } }, "/x/s.json"), /train.holdOut must be true or false.*|train.evalEvery/);
   for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
 });
 

@@ -19,7 +19,8 @@ import { saveGrid } from "../viz/image-grid";
 import { applyFit, chooseFit, FitMode, ImageFit } from "../data/fit";
 import type { ModelSettings } from "../models/settings";
 import { writeRunSummary } from "../train/run-summary";
-import { kitEvaluator } from "../eval/evaluator";
+import { evaluatorSplits, kitEvaluator } from "../eval/evaluator";
+import type { Dataset } from "../data/dataset";
 import { evalsFile, qualityWatch } from "../eval/watch";
 
 export interface ReportOptions {
@@ -51,6 +52,12 @@ export interface ReportOptions {
   evalN?: number;
   /** Training steps of the kit evaluator when it is not cached yet (default: its own). */
   evaluatorSteps?: number;
+  /**
+   * Train on the evaluator's training part only (src/eval/evaluator.ts evaluatorSplits), so its
+   * two reference sets are images G never saw: what eval's metrics compare samples with, and the
+   * held-out yardstick of a memorisation check.
+   */
+  holdOut?: boolean;
 }
 
 /** What a checkpoint records about its run, so generate / eval / --resume rebuild the same model. */
@@ -63,6 +70,15 @@ export interface RunInfo {
   /** Shape and classes of the (fitted) training data. */
   dataShape: number[];
   numClasses: number | null;
+  /** Trained on the evaluator's training part only (--hold-out). */
+  holdOut?: boolean;
+}
+
+/** The evaluator's training part of a dataset, named so (checkpoints record the name; --resume compares it). */
+function heldOutTrainPart(ds: Dataset): Dataset {
+  const part = evaluatorSplits(ds).train;
+  console.log(`--hold-out: training on ${exampleCount(part).toLocaleString()} of ${exampleCount(ds).toLocaleString()} images of ${ds.name} (the evaluator's training part; its reference sets stay unseen)`);
+  return { ...part, name: `${ds.name}[evaluator train part]` };
 }
 
 /** A path relative to the working folder when it lies inside it, else absolute. */
@@ -74,8 +90,9 @@ function shown(file: string): string {
 export async function trainAndReport(o: ReportOptions): Promise<void> {
   const entry = modelEntry(o.model); // unknown names fail before anything slow
   await initBackend({ backend: o.backend });
-  const raw = loadData(o.data);
-  const out = path.resolve(o.out ?? `out/${o.model}-${raw.name}`);
+  const loaded = loadData(o.data);
+  const raw = o.holdOut ? heldOutTrainPart(loaded) : loaded;
+  const out = path.resolve(o.out ?? `out/${o.model}-${loaded.name}${o.holdOut ? "-hold-out" : ""}`);
   const ckpt = path.join(out, "latest.ckpt");
   // A resumed run keeps the settings and image size its checkpoint recorded, unless given again.
   const saved = o.resume && fs.existsSync(ckpt) ? (readCheckpoint(ckpt).header.info.run as RunInfo | undefined) : undefined;
@@ -91,7 +108,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const data = applyFit(raw, fit);
   const settings = o.settings && Object.keys(o.settings).length ? o.settings : (saved?.settings ?? {});
   const model = entry.create(data, o.seed, settings);
-  const runInfo: RunInfo = { model: o.model, data: o.data, settings, fit, batchSize: o.batchSize, dataShape: data.shape, numClasses: data.labels ? (data.numClasses ?? null) : null };
+  const runInfo: RunInfo = { model: o.model, data: o.data, settings, fit, batchSize: o.batchSize, dataShape: data.shape, numClasses: data.labels ? (data.numClasses ?? null) : null, ...(o.holdOut ? { holdOut: true } : {}) };
   const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
   const total = Object.values(model.modules()).reduce((n, m) => n + m.paramCount(), 0);
   preflight({ out, ckpt, params: total, steps: o.steps, batchSize: o.batchSize, examples: exampleCount(data), dataName: data.name });
@@ -113,7 +130,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const callbacks = [checkpointEvery(ckpt, every > 0 ? every : Number.MAX_SAFE_INTEGER, seed, { model: o.model, data: o.data, ...identity, run: runInfo }), ...(o.callbacks ?? [])];
   if (o.evalEvery) {
     // The evaluator scores images at the data's own size (the fit is undone on the samples).
-    const prepared = kitEvaluator(raw, { steps: o.evaluatorSteps });
+    const prepared = kitEvaluator(loaded, { steps: o.evaluatorSteps });
     callbacks.push(qualityWatch({ every: o.evalEvery, n: o.evalN, out, prepared, fit, lastStep: o.steps - 1, startStep: start }));
     console.log(`scoring ${o.evalN ?? prepared.refA.n} samples every ${o.evalEvery} steps on ${prepared.evaluator.name}: ${shown(evalsFile(out))}`);
   }

@@ -19,6 +19,7 @@ import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from ".
 import { UserError } from "../errors";
 import { augment, AUGMENT_POLICIES, type AugmentPolicy } from "../nn/augment";
 import { adamRule, checkConfig, rules } from "../train/config";
+import { WeightAverage } from "../nn/weight-average";
 
 export interface DcganConfig {
   imageSize: number;
@@ -34,6 +35,11 @@ export interface DcganConfig {
    * "translation" (DiffAugment's shifts, for small training sets).
    */
   augment: AugmentPolicy;
+  /**
+   * Decay of a moving average of G's weights used for sampling (src/nn/weight-average.ts), e.g.
+   * 0.999; 0 (the paper) samples from the live G.
+   */
+  ema: number;
   seed: number;
 }
 
@@ -46,6 +52,7 @@ export const DCGAN_DEFAULTS: DcganConfig = {
   generatorLoss: "non-saturating",
   optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
   augment: "none",
+  ema: 0,
   seed: 0,
 };
 
@@ -160,6 +167,8 @@ export class Dcgan implements GanModel {
   readonly G: DcganGenerator;
   readonly D: DcganDiscriminator;
   readonly players: Player[];
+  /** The moving average of G's weights that samples come from, when `ema` > 0. */
+  readonly Gavg: WeightAverage | null;
 
   constructor(config: Partial<DcganConfig> = {}) {
     const c = (this.config = checkConfig("DCGAN", DCGAN_DEFAULTS, config, {
@@ -171,10 +180,12 @@ export class Dcgan implements GanModel {
       generatorLoss: rules.oneOf("saturating", "non-saturating"),
       optimizer: adamRule,
       augment: rules.oneOf(...AUGMENT_POLICIES),
+      ema: (v) => (v === 0 || (typeof v === "number" && v > 0 && v < 1) ? null : "must be 0 (off) or in (0, 1)"),
       seed: rules.nonNegativeInt,
     }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new DcganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
+    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -200,17 +211,22 @@ export class Dcgan implements GanModel {
     return { loss: generatorLoss(this.D.apply(fake, true), this.config.generatorLoss) };
   }
 
+  afterStep(): void {
+    this.Gavg?.update();
+  }
+
   modules(): Record<string, Module> {
-    return { G: this.G, D: this.D };
+    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
   }
 
   generate(n: number, seed: number): tf.Tensor4D {
-    return tf.tidy(() => this.G.apply(this.latent(n, seed), false));
+    return tf.tidy(() => this.generateFrom(this.latent(n, seed)));
   }
 
-  /** G from latent codes you choose (interpolation, vector arithmetic). */
+  /** G from latent codes you choose (interpolation, vector arithmetic); the averaged G when there is one. */
   generateFrom(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.G.apply(z, false));
+    const run = () => tf.tidy(() => this.G.apply(z, false));
+    return this.Gavg ? this.Gavg.use(run) : run();
   }
 
   flopsPerStep(batchSize: number): number {
@@ -220,5 +236,6 @@ export class Dcgan implements GanModel {
   dispose(): void {
     this.G.dispose();
     this.D.dispose();
+    this.Gavg?.dispose();
   }
 }

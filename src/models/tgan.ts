@@ -525,7 +525,7 @@ export class LatentGan implements GanModel {
     const c = (this.config = checkLatentGanConfig(what, defaults, config));
     const dcgan: DcganConfig | null =
       c.network === "conv"
-        ? { imageSize: c.imageSize, channels: c.channels, latentDim: 0, ngf: c.ngf, ndf: c.ndf, generatorLoss: c.generatorLoss, optimizer: c.optimizer, augment: "none", seed: 0 }
+        ? { imageSize: c.imageSize, channels: c.channels, latentDim: 0, ngf: c.ngf, ndf: c.ndf, generatorLoss: c.generatorLoss, optimizer: c.optimizer, augment: "none", ema: 0, seed: 0 }
         : null;
     this.G = new LatentGenerator({ ...c, seed: subSeed(c.seed, "G") }, dcgan);
     this.D = new AuxDiscriminator({ ...c, seed: subSeed(c.seed, "D") }, dcgan);

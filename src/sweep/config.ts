@@ -27,6 +27,9 @@ export interface SweepConfig {
   /** `train --config FILE` for every run (resolved), and `--image-size N`. */
   trainConfig?: string;
   imageSize?: number;
+  /** `train --hold-out` (train on the evaluator's training part) and `--eval-every N` for every run. */
+  holdOut?: boolean;
+  evalEvery?: number;
   /** The eval step; null: no eval (a run is done when it trained all its steps). */
   eval: EvalSettings | null;
   /** results/<notebook>/<experiment>.json that `--collect` writes, e.g. "sweeps/ring-seeds". */
@@ -55,7 +58,7 @@ export interface Run {
 }
 
 const KEYS = ["out", "models", "data", "variants", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
-const TRAIN_KEYS = ["config", "imageSize"];
+const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery"];
 const EVAL_KEYS = ["n", "metrics", "command"];
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
@@ -140,6 +143,8 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
 
   let trainConfig: string | undefined;
   let imageSize: number | undefined;
+  let holdOut: boolean | undefined;
+  let evalEvery: number | undefined;
   if (c.train !== undefined) {
     if (typeof c.train !== "object" || c.train === null || Array.isArray(c.train)) problems.push(`"train" must be an object with ${TRAIN_KEYS.join(", ")}`);
     else {
@@ -151,6 +156,9 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
         else trainConfig = path.resolve(base, t.config);
       }
       imageSize = int("train.imageSize", t.imageSize, 1, false);
+      evalEvery = int("train.evalEvery", t.evalEvery, 1, false);
+      if (t.holdOut !== undefined && typeof t.holdOut !== "boolean") problems.push(`train.holdOut must be true or false`);
+      else holdOut = t.holdOut as boolean | undefined;
     }
   }
 
@@ -184,7 +192,7 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   if (c.description !== undefined && typeof c.description !== "string") problems.push(`"description" must be a string`);
 
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}: ${problems.join("; ")}`);
-  return { file, out, models, data, variants, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, eval: evalSettings, results };
+  return { file, out, models, data, variants, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, eval: evalSettings, results };
 }
 
 /** A dataset as a folder name: built-in names as they are, paths by their last parts. */
@@ -213,6 +221,8 @@ export function trainArgs(c: SweepConfig, r: Run, resume: boolean): string[] {
   if (c.checkpointEvery !== undefined) args.push("--checkpoint-every", String(c.checkpointEvery));
   if (c.trainConfig) args.push("--config", c.trainConfig);
   if (c.imageSize !== undefined) args.push("--image-size", String(c.imageSize));
+  if (c.holdOut) args.push("--hold-out");
+  if (c.evalEvery !== undefined) args.push("--eval-every", String(c.evalEvery));
   for (const [k, v] of Object.entries(c.variants[r.variant])) args.push("--set", `${k}=${setValue(v)}`);
   if (resume) args.push("--resume");
   return args;

@@ -1,0 +1,79 @@
+/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { Module } from "../src/nn/module";
+import { WeightAverage } from "../src/nn/weight-average";
+import { Dcgan } from "../src/models/dcgan";
+import { syntheticDigits } from "../src/data/synthetic-digits";
+import { ShuffledBatches } from "../src/data/dataset";
+import { Trainer } from "../src/train/trainer";
+import { UserError } from "../src/errors";
+import { useWasm } from "./helpers";
+
+class OneWeight extends Module {
+  readonly w = this.param("w", tf.tensor1d([0, 4]));
+}
+
+test("WeightAverage follows avg <- d avg + (1 - d) w with d = min(decay, (1 + t) / (10 + t)), and use() swaps the average in and back", async () => {
+  await useWasm();
+  const net = new OneWeight();
+  const avg = new WeightAverage(net, 0.5);
+  const read = (v: tf.Tensor) => Array.from(v.dataSync());
+  const before = tf.memory().numTensors;
+  // t = 0: d = 1/10; t = 1: d = 2/11; t = 2: d = 3/12 (all below 0.5).
+  // avg: [0, 4] -> 0.1*[0,4] + 0.9*[10,10] = [9, 9.4]
+  //      -> 2/11*[9, 9.4] + 9/11*[20, 20] = [198/11, 198.8/11]
+  //      -> 0.25*[198/11, 198.8/11] + 0.75*[30, 30] = [27, 22.5 + 49.7/11]
+  const expected = [[9, 9.4], [18, 198.8 / 11], [27, 22.5 + 49.7 / 11]];
+  [10, 20, 30].forEach((value, i) => {
+    tf.tidy(() => net.w.assign(tf.fill([2], value)));
+    avg.update();
+    const got = avg.use(() => read(net.w));
+    got.forEach((g, j) => assert.ok(Math.abs(g - expected[i][j]) < 1e-4, `after update ${i + 1}: ${got} vs ${expected[i]}`));
+    assert.deepEqual(read(net.w), [value, value], "the live weights are back after use()");
+  });
+  for (let i = 0; i < 7; i++) avg.update();
+  // After 10 updates (1 + 10) / (10 + 10) = 0.55 > 0.5: the decay asked for.
+  assert.equal(avg.currentDecay(), 0.5);
+  assert.throws(() => avg.use(() => { throw new Error("inside"); }), /inside/);
+  assert.deepEqual(read(net.w), [30, 30], "the live weights are back after a throw");
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks from update() or use()");
+  assert.equal(avg.paramCount(), 0, "averages are not trainable parameters");
+  assert.throws(() => new WeightAverage(net, 1), /decay/);
+  avg.dispose();
+  net.dispose();
+});
+
+test("a DCGAN with ema samples from the average, checkpoints it and restores it exactly; ema 0 is the paper's model", async () => {
+  await useWasm();
+  const data = syntheticDigits({ count: 64, seed: 3 });
+  const settings = { ngf: 8, ndf: 8, latentDim: 8, ema: 0.9 };
+  const model = new Dcgan({ ...settings, seed: 3 });
+  assert.deepEqual(Object.keys(model.modules()), ["G", "D", "G_avg"]);
+  assert.deepEqual(Object.keys(new Dcgan({ ngf: 8, ndf: 8 }).modules()), ["G", "D"]);
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(data), { steps: 3, batchSize: 8, progress: false });
+  const fromAverage = Array.from(model.generate(4, 1).dataSync());
+  const live = Array.from(tf.tidy(() => model.G.apply(model.latent(4, 1), false)).dataSync());
+  assert.ok(fromAverage.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-"));
+  const file = path.join(dir, "latest.ckpt");
+  await trainer.save(file, 3, 3);
+  const again = new Dcgan({ ...settings, seed: 3 });
+  const t2 = new Trainer(again);
+  await t2.load(file);
+  assert.deepEqual(Array.from(again.generate(4, 1).dataSync()), fromAverage, "restored average, same samples");
+  // A checkpoint without the average does not fit a model with one.
+  const plain = new Dcgan({ ngf: 8, ndf: 8, latentDim: 8, seed: 3 });
+  await assert.rejects(new Trainer(plain).load(file), (err: Error) => err instanceof UserError && /unexpected G_avg/.test(err.message));
+  assert.throws(() => new Dcgan({ ema: 1 }), /ema/);
+  assert.throws(() => new Dcgan({ ema: -0.1 }), /ema/);
+  for (const m of [model, again, plain]) m.dispose();
+  trainer.dispose();
+  t2.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
