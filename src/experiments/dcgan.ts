@@ -1,9 +1,12 @@
 /**
  * DCGAN's checks of what G learned (used by notebooks/dcgan.ipynb): nearest training images
- * (memorisation), walks through latent space, and vector arithmetic on averaged latent codes.
+ * (memorisation, against real unseen images and a copying control), walks through latent space,
+ * and vector arithmetic on averaged latent codes judged by the evaluator against a control.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, exampleCount } from "../data/dataset";
+import { mulberry32 } from "../data/rng";
+import { differenceVerdict, Verdict } from "./verdict";
 
 export interface Neighbours {
   /** Index of the nearest training example for each query. */
@@ -68,4 +71,172 @@ export function ink(images: tf.Tensor): Float32Array {
     const axes = images.shape.slice(1).map((_, i) => i + 1);
     return tf.mean(tf.div(tf.add(images, 1), 2), axes).dataSync() as Float32Array;
   });
+}
+
+/** Share of `values` strictly below `threshold`. */
+export function shareBelow(values: ArrayLike<number>, threshold: number): number {
+  let k = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] < threshold) k++;
+  return values.length ? k / values.length : NaN;
+}
+
+/** The q-quantile of `values` (nearest rank on the sorted values). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * (s.length - 1))))];
+}
+
+export interface Memorisation {
+  /** The q-quantile of reference A's distances to the training set: "as close as a real unseen image rarely gets". */
+  threshold: number;
+  q: number;
+  /** Per set: the share of its images closer to a training image than `threshold` ("copy share"), and its median distance. */
+  sets: Record<string, { copyShare: number; median: number; distances: Float32Array }>;
+}
+
+/**
+ * The memorisation check with a yardstick: every set's images are matched to their nearest training
+ * image (RMS pixel distance); the threshold is the q-quantile (default 5%) of the same distance for
+ * real images the model never saw (`reference`, e.g. the evaluator's reference A). Real unseen
+ * images of another set (reference B) then have a copy share near q, a model that copies training
+ * images (a copying control: training images plus a little noise) near 1.
+ */
+export function memorisation(train: Dataset, reference: tf.Tensor, sets: Record<string, tf.Tensor>, q = 0.05): Memorisation {
+  const threshold = quantile(nearestNeighbours(reference, train).distance, q);
+  const out: Memorisation["sets"] = {};
+  for (const [name, x] of Object.entries(sets)) {
+    const { distance } = nearestNeighbours(x, train);
+    out[name] = { copyShare: shareBelow(distance, threshold), median: quantile(distance, 0.5), distances: distance };
+  }
+  return { threshold, q, sets: out };
+}
+
+/** The most a model's copy share may be for "no memorisation": twice what real unseen images give at q = 5%. */
+export const COPY_SHARE_LIMIT = 0.1;
+
+/**
+ * "G does not memorise its training set": held when the models' copy shares (one per seed) lie
+ * below `limit` (the interval of their mean, 2 standard errors, wholly below it); not held when
+ * they lie above it. The check must also have power: when the copying control's share is not
+ * above the limit either, the verdict is inconclusive (the check could not have seen copying).
+ */
+export function memorisationVerdict(copyShares: number[], controlShare: number, limit = COPY_SHARE_LIMIT): Verdict {
+  const v = differenceVerdict(copyShares, copyShares.map(() => limit), { direction: "lower" });
+  if (controlShare <= limit) {
+    return { ...v, verdict: "inconclusive", why: `the copying control's copy share ${controlShare.toFixed(3)} is not above the limit ${limit}: this check would not have seen copying` };
+  }
+  return v;
+}
+
+export interface ArithmeticOptions {
+  /** Latent codes drawn to find the concepts (default 4,000). */
+  pool?: number;
+  /** Trials per ordered class pair (default 100). */
+  trials?: number;
+  /** Codes averaged per concept, as in the paper (default 3). */
+  perConcept?: number;
+  /** Smallest evaluator confidence for a pool sample to stand for its class (default 0.9). */
+  confidence?: number;
+  seed?: number;
+}
+
+export interface ArithmeticResult {
+  /** Ordered class pairs (a, b) tried. */
+  pairs: [number, number][];
+  trials: number;
+  /** Share of results the evaluator calls b and whose ink is above b's median ("a bold b"), for the arithmetic and the control. */
+  arithmetic: { boldB: number; isB: number; bold: number };
+  control: { boldB: number; isB: number; bold: number };
+}
+
+/**
+ * DCGAN's vector arithmetic on averaged latent codes, judged by the evaluator over many random
+ * triples. A concept is digit class x stroke weight: pool samples the evaluator assigns to class c
+ * with confidence >= `confidence`, the bold ones in the top third of c's ink, the thin ones in
+ * the bottom third. For every ordered pair (a, b), `trials` times: three random codes per concept,
+ *     z = mean z(bold a) - mean z(thin a) + mean z(thin b)      (should draw a bold b)
+ * and a control that replaces the stroke-weight direction by the difference of two means of three
+ * random pool codes:  z = mean z(random) - mean z(random') + mean z(thin b).
+ * A result counts when the evaluator calls it b and its ink is above the median ink of b's pool samples.
+ */
+export function latentArithmetic(
+  model: { latent(n: number, seed: number): tf.Tensor2D; generateFrom(z: tf.Tensor2D): tf.Tensor },
+  probs: (x: tf.Tensor) => Float32Array,
+  numClasses: number,
+  o: ArithmeticOptions = {},
+): ArithmeticResult {
+  const N = o.pool ?? 4000;
+  const trials = o.trials ?? 100;
+  const per = o.perConcept ?? 3;
+  const minConf = o.confidence ?? 0.9;
+  const rand = mulberry32(o.seed ?? 0);
+  const z = model.latent(N, o.seed ?? 0);
+  const dim = z.shape[1];
+  const zs = Float32Array.from(z.dataSync());
+  const judge = (codes: Float32Array) => {
+    const k = numClasses;
+    const cls: number[] = [];
+    const inkOf: number[] = [];
+    for (let s = 0; s < codes.length / dim; s += 250) {
+      const m = Math.min(250, codes.length / dim - s);
+      const x = tf.tidy(() => model.generateFrom(tf.tensor2d(codes.subarray(s * dim, (s + m) * dim), [m, dim])));
+      const p = probs(x);
+      const ik = ink(x);
+      x.dispose();
+      for (let i = 0; i < m; i++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+        cls.push(p[i * k + best] >= minConf ? best : -1);
+        inkOf.push(ik[i]);
+      }
+    }
+    return { cls, ink: inkOf };
+  };
+  const pool = judge(zs);
+  z.dispose();
+  const byClass = Array.from({ length: numClasses }, (_, c) => pool.cls.flatMap((l, i) => (l === c ? [i] : [])).sort((i, j) => pool.ink[i] - pool.ink[j]));
+  const classes = byClass.flatMap((idx, c) => (idx.length >= 3 * per ? [c] : []));
+  const median = byClass.map((idx) => (idx.length ? pool.ink[idx[Math.floor(idx.length / 2)]] : NaN));
+  const third = (idx: number[], top: boolean) => (top ? idx.slice(idx.length - Math.floor(idx.length / 3)) : idx.slice(0, Math.floor(idx.length / 3)));
+  const pick = (from: number[]) => Array.from({ length: per }, () => from[Math.floor(rand() * from.length)]);
+  const all = Array.from({ length: N }, (_, i) => i);
+  const meanOf = (idx: number[], out: Float32Array, sign: number) => {
+    for (const i of idx) for (let d = 0; d < dim; d++) out[d] += (sign * zs[i * dim + d]) / idx.length;
+  };
+  const pairs: [number, number][] = [];
+  for (const a of classes) for (const b of classes) if (a !== b) pairs.push([a, b]);
+  const total = pairs.length * trials;
+  const arith = new Float32Array(total * dim);
+  const control = new Float32Array(total * dim);
+  const target: number[] = [];
+  pairs.forEach(([a, b], p) => {
+    for (let t = 0; t < trials; t++) {
+      const row = p * trials + t;
+      const za = arith.subarray(row * dim, (row + 1) * dim);
+      const zc = control.subarray(row * dim, (row + 1) * dim);
+      const thinB = pick(third(byClass[b], false));
+      meanOf(pick(third(byClass[a], true)), za, 1);
+      meanOf(pick(third(byClass[a], false)), za, -1);
+      meanOf(thinB, za, 1);
+      meanOf(pick(all), zc, 1);
+      meanOf(pick(all), zc, -1);
+      meanOf(thinB, zc, 1);
+      target.push(b);
+    }
+  });
+  const score = (codes: Float32Array) => {
+    const r = judge(codes);
+    let isB = 0;
+    let bold = 0;
+    let both = 0;
+    target.forEach((b, i) => {
+      const c = r.cls[i] === b;
+      const h = r.ink[i] > median[b];
+      if (c) isB++;
+      if (h) bold++;
+      if (c && h) both++;
+    });
+    return { boldB: both / total, isB: isB / total, bold: bold / total };
+  };
+  return { pairs, trials, arithmetic: score(arith), control: score(control) };
 }
