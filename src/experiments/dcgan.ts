@@ -158,6 +158,8 @@ export interface ArithmeticResult {
  * and a control that replaces the stroke-weight direction by the difference of two means of three
  * random pool codes:  z = mean z(random) - mean z(random') + mean z(thin b).
  * A result counts when the evaluator calls it b and its ink is above the median ink of b's pool samples.
+ * Classes with fewer than 3 * perConcept recognised pool samples are left out; with fewer than two
+ * classes left there is no pair and every share is 0.
  */
 export function latentArithmetic(
   model: { latent(n: number, seed: number): tf.Tensor2D; generateFrom(z: tf.Tensor2D): tf.Tensor },
@@ -236,7 +238,8 @@ export function latentArithmetic(
       if (h) bold++;
       if (c && h) both++;
     });
-    return { boldB: both / total, isB: isB / total, bold: bold / total };
+    // No class pair (fewer than two classes recognised in the pool): nothing counts.
+    return total ? { boldB: both / total, isB: isB / total, bold: bold / total } : { boldB: 0, isB: 0, bold: 0 };
   };
   return { pairs, trials, arithmetic: score(arith), control: score(control) };
 }
