@@ -16,7 +16,7 @@ export { loadIdxImages, sharedMnistDir } from "./data/idx";
 
 export { Gan, GanConfig, discriminatorLoss, generatorLoss, valueFunction, sampleLatent } from "./models/gan";
 export { Dcgan, DcganConfig } from "./models/dcgan";
-export { Began, BeganConfig, BEGAN_DEFAULTS, IMPROVED_BEGAN, updateK, mGlobal } from "./models/began";
+export { Began, BeganConfig, BEGAN_DEFAULTS, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN, updateK, mGlobal } from "./models/began";
 export { MODELS, modelEntry } from "./models/registry";
 
 export { Trainer, StepRecord, TrainCallbacks } from "./train/trainer";

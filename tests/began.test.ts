@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./helpers";
-import { Began, BeganConfig, IMPROVED_BEGAN, mGlobal, reconstructionLoss, updateK, zDependence } from "../src/models/began";
+import { Began, BeganConfig, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN, mGlobal, reconstructionLoss, updateK, zDependence } from "../src/models/began";
 import { subSeed } from "../src/nn/init";
 import { ShuffledBatches } from "../src/data/dataset";
 import { syntheticDigits } from "../src/data/synthetic-digits";
@@ -93,6 +93,33 @@ test("the improved model's Table 2 counts: the closest architectures the noteboo
   const generator = dense(32, 8 * 8 * 128) + 4 * conv(128, 128) + conv(128, 3);
   assert.equal(generator, 864_131, "832 fewer than Table 2");
   assert.equal(encoder(true) + generator, 2_680_608 + 864_963, "the two misses cancel: same sum as Table 2");
+});
+
+test("the kit's table2 layout (began-table2) builds exactly those networks, at 64x64 and at the kit's 32x32", async () => {
+  await useWasm();
+  const m = new Began({ imageSize: 64, channels: 3, n: 64, h: 32, ...TABLE2_IMPROVED_BEGAN });
+  assert.equal(m.G.paramCount(), 864_131);
+  assert.equal(m.D.decoder.paramCount(), 864_131);
+  assert.equal(m.D.encoder.paramCount(), 2_681_440);
+  assert.equal(m.G.paramCount() + m.D.encoder.paramCount(), 864_963 + 2_680_608, "G + encoder: Table 2's sum");
+  assert.deepEqual(m.D.encoder.convs.map(({ conv, outSize }) => [conv.kernel.shape[2], conv.kernel.shape[3], outSize]), [
+    [64, 128, 32], [128, 128, 32], [128, 192, 16], [192, 192, 16], [192, 192, 16],
+  ]);
+  assert.deepEqual(m.G.convs.map(({ outSize }) => outSize), [16, 16, 32, 32], "two stages at 16 and 32; the output conv at 64 after a third upsampling");
+  const z = tf.randomUniform([2, 32], -1, 1, "float32", 1) as tf.Tensor2D;
+  const x = m.G.apply(z);
+  assert.deepEqual(x.shape, [2, 64, 64, 3]);
+  assert.deepEqual(m.D.apply(x).shape, [2, 64, 64, 3]);
+  tf.dispose([z, x]);
+  m.dispose();
+  const small = new Began({ imageSize: 32, channels: 1, n: 16, h: 32, ...TABLE2_IMPROVED_BEGAN });
+  const y = small.generate(3, 1);
+  assert.deepEqual(y.shape, [3, 32, 32, 1]);
+  assert.equal(small.D.encoder.fc.kernel.shape[0], 8 * 8 * 48, "Dense from (32/4)^2 x 3n");
+  tf.dispose(y);
+  small.dispose();
+  assert.throws(() => new Began({ imageSize: 8, channels: 1, n: 8, h: 8, ...TABLE2_IMPROVED_BEGAN }), /at least 16x16/);
+  assert.throws(() => new Began({ layout: "table" as never }), /layout/);
 });
 
 /**

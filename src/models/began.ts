@@ -43,6 +43,12 @@ export interface BeganConfig {
   /** Convolutions per generator / decoder stage. */
   decoderRepeat: number;
   activation: "elu" | "leakyrelu";
+  /**
+   * "text": the networks above (BEGAN's, and the improved model as its text describes it);
+   * "table2": the improved model's closest-count architecture, whose generator + encoder sum
+   * matches Table 2 (see TABLE2_IMPROVED_BEGAN). `encoderRepeat` / `decoderRepeat` apply to "text" only.
+   */
+  layout: "text" | "table2";
   gamma: number;
   lambdaK: number;
   k0: number;
@@ -59,6 +65,7 @@ export const BEGAN_DEFAULTS: BeganConfig = {
   encoderRepeat: 2,
   decoderRepeat: 2,
   activation: "elu",
+  layout: "text",
   gamma: 0.5,
   lambdaK: 0.001,
   k0: 0,
@@ -68,6 +75,18 @@ export const BEGAN_DEFAULTS: BeganConfig = {
 
 /** The improved BEGAN as its text describes it: LeakyReLU 0.2, encoder blocks of 3, G/decoder 2. */
 export const IMPROVED_BEGAN: Partial<BeganConfig> = { activation: "leakyrelu", encoderRepeat: 3, decoderRepeat: 2 };
+
+/**
+ * The improved BEGAN with the closest-count architecture to its Table 2 (LeakyReLU 0.2 as its
+ * text says). No architecture its text describes reaches Table 2's counts; the nearest natural ones
+ * (searched in the BEGAN notebook) miss by +832 (encoder) and -832 (generator = decoder), so G +
+ * encoder equals Table 2's sum exactly. For images of size s and width n:
+ * - encoder: conv channels -> n, then (n -> 2n stride 2, 2n -> 2n), (2n -> 3n stride 2, 3n -> 3n),
+ *   (3n -> 3n), then Dense((s/4)^2 * 3n -> h): at 64x64, n = 64, h = 32: 2,681,440 parameters;
+ * - generator = decoder: Dense(h -> (s/8)^2 * 2n), two stages of two convs 2n -> 2n each after a
+ *   2x nearest upsampling, a third upsampling, then a conv 2n -> channels: 864,131 parameters.
+ */
+export const TABLE2_IMPROVED_BEGAN: Partial<BeganConfig> = { activation: "leakyrelu", layout: "table2" };
 
 function stagesFor(size: number): number {
   const stages = Math.log2(size / 8) + 1;
@@ -85,29 +104,39 @@ export class BeganDecoder extends Module {
   readonly fc: Dense;
   readonly convs: Placed[] = [];
   readonly out: Conv2d;
+  /** Size and width of the first feature map. */
+  readonly base: number;
+  readonly width: number;
   constructor(readonly c: BeganConfig) {
     super();
     const init = glorotUniform;
-    this.fc = this.child("fc", new Dense(c.h, 8 * 8 * c.n, { init, seed: subSeed(c.seed, "fc") }));
     const stages = stagesFor(c.imageSize);
-    let size = 8;
-    for (let s = 0; s < stages; s++) {
-      for (let r = 0; r < c.decoderRepeat; r++) {
-        const conv = this.child(`conv${s}_${r}`, new Conv2d(c.n, c.n, 3, 1, "same", { init, seed: subSeed(c.seed, `conv${s}_${r}`) }));
+    const table2 = c.layout === "table2";
+    if (table2 && c.imageSize < 16) throw new UserError(`the table2 BEGAN layout needs images of at least 16x16, got ${c.imageSize}`);
+    this.base = table2 ? c.imageSize / 8 : 8;
+    this.width = table2 ? 2 * c.n : c.n;
+    const w = this.width;
+    this.fc = this.child("fc", new Dense(c.h, this.base * this.base * w, { init, seed: subSeed(c.seed, "fc") }));
+    // text: one stage per resolution 8 .. size; table2: two stages at 2x and 4x the base size.
+    const plan = table2 ? [2 * this.base, 4 * this.base] : Array.from({ length: stages }, (_, s) => 8 * 2 ** s);
+    const repeat = table2 ? 2 : c.decoderRepeat;
+    plan.forEach((size, s) => {
+      for (let r = 0; r < repeat; r++) {
+        const conv = this.child(`conv${s}_${r}`, new Conv2d(w, w, 3, 1, "same", { init, seed: subSeed(c.seed, `conv${s}_${r}`) }));
         this.convs.push({ conv, outSize: size });
       }
-      size *= 2;
-    }
-    this.out = this.child("out", new Conv2d(c.n, c.channels, 3, 1, "same", { init, seed: subSeed(c.seed, "out") }));
+    });
+    this.out = this.child("out", new Conv2d(w, c.channels, 3, 1, "same", { init, seed: subSeed(c.seed, "out") }));
   }
 
   apply(z: tf.Tensor2D): tf.Tensor4D {
     const { c } = this;
-    let x = this.fc.apply(z).reshape([z.shape[0], 8, 8, c.n]) as tf.Tensor4D;
+    let x = this.fc.apply(z).reshape([z.shape[0], this.base, this.base, this.width]) as tf.Tensor4D;
     for (const { conv, outSize } of this.convs) {
       if (x.shape[1] < outSize) x = tf.image.resizeNearestNeighbor(x, [outSize, outSize]);
       x = conv.apply(x, c.activation);
     }
+    if (x.shape[1] < c.imageSize) x = tf.image.resizeNearestNeighbor(x, [c.imageSize, c.imageSize]);
     return this.out.apply(x);
   }
 
@@ -124,17 +153,28 @@ export class BeganEncoder extends Module {
     super();
     const init = glorotUniform;
     this.first = this.child("conv_in", new Conv2d(c.channels, c.n, 3, 1, "same", { init, seed: subSeed(c.seed, "conv_in") }));
-    const blocks = stagesFor(c.imageSize);
     let size = c.imageSize;
+    const add = (name: string, from: number, to: number, stride: number) => {
+      const conv = this.child(name, new Conv2d(from, to, 3, stride, "same", { init, seed: subSeed(c.seed, name) }));
+      if (stride === 2) size /= 2;
+      this.convs.push({ conv, outSize: size });
+    };
+    if (c.layout === "table2") {
+      if (c.imageSize < 16) throw new UserError(`the table2 BEGAN layout needs images of at least 16x16, got ${c.imageSize}`);
+      const n = c.n;
+      // (in, out, stride) per block: (n -> 2n s2, 2n -> 2n), (2n -> 3n s2, 3n -> 3n), (3n -> 3n).
+      const blocks: [number, number, number][][] = [[[n, 2 * n, 2], [2 * n, 2 * n, 1]], [[2 * n, 3 * n, 2], [3 * n, 3 * n, 1]], [[3 * n, 3 * n, 1]]];
+      blocks.forEach((convs, b) => convs.forEach(([from, to, stride], r) => add(`conv${b}_${r}`, from, to, stride)));
+      this.fc = this.child("fc", new Dense((c.imageSize / 4) ** 2 * 3 * n, c.h, { init, seed: subSeed(c.seed, "fc") }));
+      return;
+    }
+    const blocks = stagesFor(c.imageSize);
     for (let b = 0; b < blocks; b++) {
       const width = c.n * (b + 1);
       const last = b === blocks - 1;
       for (let r = 0; r < c.encoderRepeat; r++) {
         const down = !last && r === c.encoderRepeat - 1;
-        const out = down ? c.n * (b + 2) : width;
-        const conv = this.child(`conv${b}_${r}`, new Conv2d(width, out, 3, down ? 2 : 1, "same", { init, seed: subSeed(c.seed, `conv${b}_${r}`) }));
-        if (down) size /= 2;
-        this.convs.push({ conv, outSize: size });
+        add(`conv${b}_${r}`, width, down ? c.n * (b + 2) : width, down ? 2 : 1);
       }
     }
     this.fc = this.child("fc", new Dense(8 * 8 * c.n * blocks, c.h, { init, seed: subSeed(c.seed, "fc") }));
@@ -202,6 +242,7 @@ export class Began implements GanModel {
       encoderRepeat: rules.positiveInt,
       decoderRepeat: rules.positiveInt,
       activation: rules.oneOf("elu", "leakyrelu"),
+      layout: rules.oneOf("text", "table2"),
       gamma: rules.inHalfOpen(0, 1),
       lambdaK: rules.nonNegative,
       k0: rules.inClosed(0, 1),

@@ -3,7 +3,7 @@ import { UserError } from "../errors";
 import { Dataset } from "../data/dataset";
 import { GanModel } from "../train/types";
 import { Dcgan } from "./dcgan";
-import { Began, IMPROVED_BEGAN } from "./began";
+import { Began, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN } from "./began";
 import { tganFor } from "./tgan";
 import { deliganFor } from "./deligan";
 import { acganFor } from "./acgan";
@@ -82,6 +82,16 @@ MODELS["began-improved"] = {
   },
   benchShape: [32, 32, 3],
   imageSize: (size) => powerOfTwoAtLeast(size, 8),
+};
+
+MODELS["began-table2"] = {
+  summary: "improved BEGAN with Table 2's closest-count architecture: LeakyReLU 0.2, G + encoder = Table 2's sum",
+  create: (data, seed, settings) => {
+    imagesOnly("began-table2", data);
+    return new Began({ ...TABLE2_IMPROVED_BEGAN, ...userSettings("began-table2", settings), imageSize: data.shape[0], channels: data.shape[2], seed }, "began-table2");
+  },
+  benchShape: [32, 32, 3],
+  imageSize: (size) => powerOfTwoAtLeast(size, 16),
 };
 
 MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
