@@ -10,6 +10,7 @@ import { swd } from "../metrics/swd";
 import { msSsimDiversity } from "../metrics/ms-ssim";
 import { evaluateEverySeconds } from "../train/callbacks";
 import { StepRecord, Trainer } from "../train/trainer";
+import { differenceVerdict, Verdict } from "./verdict";
 
 export interface Evaluation {
   wall: number;
@@ -92,4 +93,69 @@ export function imagesPerSecondByResolution(history: StepRecord[]): { resolution
     const sorted = v.slice().sort((a, b) => a - b);
     return { resolution, steps: v.length, imagesPerSec: sorted[Math.floor(sorted.length / 2)] };
   });
+}
+
+/** Thousands of images shown by `seconds` of wall time: the last evaluation at or before it (0 before the first). */
+export function kimgAt(run: Pick<TimedRun, "evaluations">, seconds: number): number {
+  let k = 0;
+  for (const e of run.evaluations) if (e.wall <= seconds) k = e.kimg;
+  return k;
+}
+
+/**
+ * When a pyramid level's SWD settled: the wall time of the first evaluation from which the level's
+ * SWD stays within `tolerance` (relative) of its final value. NaN when the level was never measured.
+ */
+export function settleTime(evals: Pick<Evaluation, "wall" | "swd">[], resolution: number, tolerance = 0.2): number {
+  const seen = evals.filter((e) => e.swd[resolution] !== undefined);
+  if (!seen.length) return NaN;
+  const final = seen[seen.length - 1].swd[resolution];
+  let t = seen[seen.length - 1].wall;
+  for (let i = seen.length - 1; i >= 0; i--) {
+    if (Math.abs(seen[i].swd[resolution] - final) > tolerance * Math.abs(final)) break;
+    t = seen[i].wall;
+  }
+  return t;
+}
+
+/**
+ * How far the coarsest level leads the finest: settle time of the finest level minus that of the
+ * coarsest (seconds). Progressive growing should make this lead larger than training all levels at
+ * once does (the issue's point: a non-progressive run's coarse levels lead too, so the lead alone is no evidence).
+ */
+export function levelLead(evals: Pick<Evaluation, "wall" | "swd">[], tolerance = 0.2): number {
+  const levels = [...new Set(evals.flatMap((e) => Object.keys(e.swd).map(Number)))].sort((a, b) => a - b);
+  if (levels.length < 2) return NaN;
+  return settleTime(evals, levels[levels.length - 1], tolerance) - settleTime(evals, levels[0], tolerance);
+}
+
+/** PGGAN's claims, each from per-seed values of the progressive (A) and the non-progressive (B) runs. */
+export const pgganClaims = {
+  /** "Progressive growing shows more images per hour": kimg at equal wall time, A higher. */
+  throughput: (progressiveKimg: number[], fixedKimg: number[]): Verdict => differenceVerdict(progressiveKimg, fixedKimg, { direction: "higher" }),
+  /** "...and ends at a lower SWD" at equal wall time (the final evaluation's average SWD), A lower. */
+  finalSwd: (progressiveSwd: number[], fixedSwd: number[]): Verdict => differenceVerdict(progressiveSwd, fixedSwd, { direction: "lower" }),
+  /** "The lower levels are learned first": the coarse-to-fine lead (levelLead), A larger. */
+  lowerLevelsFirst: (progressiveLead: number[], fixedLead: number[]): Verdict => differenceVerdict(progressiveLead, fixedLead, { direction: "higher" }),
+};
+
+/**
+ * "MS-SSIM is blind to quality" (the notes: configuration (h)'s images are clearly cleaner than
+ * (a)'s, yet their MS-SSIM is almost the same, while SWD improves a lot): for two sample sets of
+ * different quality, per seed, held when SWD separates them (A's SWD higher, 2-standard-error
+ * interval above 0) while MS-SSIM does not move by more than `tolerance` (the interval of the
+ * MS-SSIM difference wholly inside ±tolerance); not held when the MS-SSIM difference's interval lies
+ * wholly outside it; inconclusive otherwise, or when SWD does not separate the sets.
+ */
+export function msSsimBlindVerdict(swdWorse: number[], swdBetter: number[], msWorse: number[], msBetter: number[], tolerance: number): Verdict {
+  const separated = differenceVerdict(swdWorse, swdBetter, { direction: "higher" });
+  const ms = differenceVerdict(msWorse, msBetter, { direction: "higher" });
+  const [lo, hi] = ms.interval;
+  const numbers = `SWD: ${separated.why.split(":")[0]}; MS-SSIM: ${ms.why.split(":")[0]}; tolerance ±${tolerance}`;
+  const base = { difference: ms.difference, stderr: ms.stderr, interval: ms.interval };
+  if (separated.verdict !== "held") return { verdict: "inconclusive", why: `${numbers}: SWD does not separate the two sets, so there is no quality difference to be blind to`, ...base };
+  if (msWorse.length < 3 || msBetter.length < 3) return { verdict: "inconclusive", why: `${numbers}: fewer than 3 seeds`, ...base };
+  if (lo >= -tolerance && hi <= tolerance) return { verdict: "held", why: `${numbers}: SWD separates the sets, MS-SSIM stays within the tolerance`, ...base };
+  if (hi < -tolerance || lo > tolerance) return { verdict: "not held", why: `${numbers}: MS-SSIM moves by more than the tolerance`, ...base };
+  return { verdict: "inconclusive", why: `${numbers}: the MS-SSIM difference's interval crosses the tolerance; more seeds would decide`, ...base };
 }
