@@ -109,7 +109,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   const settings = o.settings && Object.keys(o.settings).length ? o.settings : (saved?.settings ?? {});
   const model = entry.create(data, o.seed, settings);
   const runInfo: RunInfo = { model: o.model, data: o.data, settings, fit, batchSize: o.batchSize, dataShape: data.shape, numClasses: data.labels ? (data.numClasses ?? null) : null, ...(o.holdOut ? { holdOut: true } : {}) };
-  const params = Object.entries(model.modules()).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
+  const params = Object.entries(model.modules()).filter(([, m]) => m.paramCount() > 0).map(([k, m]) => `${k} ${m.paramCount().toLocaleString()}`).join(" / ");
   const total = Object.values(model.modules()).reduce((n, m) => n + m.paramCount(), 0);
   preflight({ out, ckpt, params: total, steps: o.steps, batchSize: o.batchSize, examples: exampleCount(data), dataName: data.name });
   const identity = { dataName: data.name, shape: data.shape, batchSize: o.batchSize };
