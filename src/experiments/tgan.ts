@@ -1,0 +1,136 @@
+/**
+ * t-GAN's latent claim on the 2-D mixtures (used by notebooks/tgan.ipynb): the same MLP GAN with
+ * three latents, so that "heavier tails help" is separated from "a mixture helps":
+ *   - gaussian: z ~ N(0, I), fixed;
+ *   - gaussian-mixture (DeLiGAN's latent): a learned mixture of N Gaussians;
+ *   - t-mixture (t-GAN's latent): a learned mixture of N Student-t (nu = 3);
+ * the two mixtures alike in everything else (N, initial means and scales, no sigma regulariser).
+ * Each run (data x latent x seed) is a resumable unit: its small result (modes covered and
+ * high-quality share at each evaluation, and a few final points) is written to a JSON file and a
+ * later call with the same settings reads it instead of training again.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Dataset, ShuffledBatches } from "../data/dataset";
+import { Mixture, sampleMixture } from "../data/mixtures";
+import { modeCoverage } from "../metrics/mode-coverage";
+import { LatentGan, LatentGanConfig, latentGanShape, TGAN_DEFAULTS } from "../models/tgan";
+import { evaluateEvery } from "../train/callbacks";
+import { Trainer } from "../train/trainer";
+import { writeFileDurably } from "../train/durable-write";
+import { differenceVerdict, gateOnQuality, Verdict } from "./verdict";
+
+export const LATENTS = ["gaussian", "gaussian-mixture", "t-mixture"] as const;
+export type LatentArm = (typeof LATENTS)[number];
+
+/** The quality target on a mixture: the ring's (gan.ts RING_TARGET: 6 of 8 modes) scaled to its number of modes, and half the points high quality. */
+export function mixtureTarget(m: Mixture): { modes: number; highQuality: number } {
+  return { modes: Math.ceil(0.75 * m.modes.length), highQuality: 0.5 };
+}
+
+export interface LatentRunOptions {
+  steps: number;
+  batchSize: number;
+  /** Evaluate every this many steps (and at the end). */
+  every: number;
+  /** Points generated per evaluation (default 2,500, as the Unrolled GAN / VEEGAN protocol). */
+  evalPoints?: number;
+  /** Mixture components of the two mixture latents (default 10, t-GAN's N). */
+  components?: number;
+  /** Folder for the per-run result files (skip runs already there); none: always train. */
+  cacheDir?: string;
+  progress?: boolean;
+}
+
+export interface LatentRun {
+  data: string;
+  latent: LatentArm;
+  seed: number;
+  /** The settings the run was made with (a cached file with other settings is not reused). */
+  settings: { steps: number; batchSize: number; every: number; evalPoints: number; components: number };
+  evaluations: { step: number; modes: number; highQuality: number }[];
+  /** The first 500 generated points of the last evaluation, rounded to 1e-3. */
+  points: number[];
+  seconds: number;
+}
+
+/** The model of one arm, with the MLP of latentGanShape and Adam 1e-3 / 0.5 (the GAN notebook's ring settings). */
+export function latentModel(data: Dataset, latent: LatentArm, seed: number, components = 10): LatentGan {
+  const shape: Partial<LatentGanConfig> = {
+    ...latentGanShape(data),
+    conditioning: "none",
+    auxClassifier: false,
+    optimizer: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  };
+  const arm: Partial<LatentGanConfig> =
+    latent === "gaussian" ? { prior: "gaussian", learnLatent: false } : { prior: latent, learnLatent: true, components, sigmaReg: 0 };
+  return new LatentGan(latent, latent, TGAN_DEFAULTS, { ...shape, ...arm, seed });
+}
+
+function runFile(dir: string, data: string, latent: LatentArm, seed: number): string {
+  return path.join(dir, `${data}-${latent}-seed${seed}.json`);
+}
+
+/** One run: read from the cache when it holds one with the same settings, else train (and write it). */
+export async function latentRun(mixture: Mixture, latent: LatentArm, seed: number, o: LatentRunOptions): Promise<LatentRun> {
+  const settings = { steps: o.steps, batchSize: o.batchSize, every: o.every, evalPoints: o.evalPoints ?? 2500, components: o.components ?? 10 };
+  const file = o.cacheDir ? runFile(o.cacheDir, mixture.name, latent, seed) : null;
+  if (file && fs.existsSync(file)) {
+    const cached = JSON.parse(fs.readFileSync(file, "utf8")) as LatentRun;
+    if (JSON.stringify(cached.settings) === JSON.stringify(settings)) return cached;
+  }
+  const data = sampleMixture(mixture, 10000, 1);
+  const model = latentModel(data, latent, seed, settings.components);
+  const trainer = new Trainer(model);
+  const evaluations: LatentRun["evaluations"] = [];
+  let points: number[] = [];
+  const t0 = performance.now();
+  await trainer.run(new ShuffledBatches(data, seed), {
+    steps: o.steps,
+    batchSize: o.batchSize,
+    seed,
+    progress: o.progress ?? false,
+    callbacks: [
+      evaluateEvery(o.every, (_t, step) => {
+        const x = model.generate(settings.evalPoints, 4242);
+        const v = x.dataSync();
+        x.dispose();
+        const c = modeCoverage(v, mixture);
+        evaluations.push({ step: step + 1, modes: c.modes, highQuality: c.highQuality });
+        points = Array.from(v.subarray(0, 1000), (p) => Math.round(p * 1000) / 1000);
+        return { modes: c.modes, high_quality: c.highQuality };
+      }, o.steps - 1),
+    ],
+  });
+  const run: LatentRun = { data: mixture.name, latent, seed, settings, evaluations, points, seconds: (performance.now() - t0) / 1000 };
+  trainer.dispose();
+  model.dispose();
+  if (file) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileDurably(file, [Buffer.from(JSON.stringify(run) + "\n")], "latent run");
+  }
+  return run;
+}
+
+export const last = (r: LatentRun) => r.evaluations[r.evaluations.length - 1];
+
+/** Whether a run met its mixture's target at its last evaluation. */
+export function metMixtureTarget(r: LatentRun, m: Mixture): boolean {
+  const t = mixtureTarget(m);
+  return last(r).modes >= t.modes && last(r).highQuality >= t.highQuality;
+}
+
+/**
+ * The two latent claims on one mixture, from the final modes covered per seed, judged only when
+ * every t-mixture run (the model the claims are about) met the mixture's target:
+ *   - "the t-mixture covers more modes than a Gaussian latent";
+ *   - "...than a Gaussian mixture alike in all but its tails" (heavy tails, not the mixture).
+ */
+export function latentVerdicts(runs: LatentRun[], m: Mixture): { vsGaussian: Verdict; vsMixture: Verdict } {
+  const modes = (latent: LatentArm) => runs.filter((r) => r.data === m.name && r.latent === latent).sort((a, b) => a.seed - b.seed).map((r) => last(r).modes);
+  const gates = runs.filter((r) => r.data === m.name && r.latent === "t-mixture").map((r) => ({ name: `t-mixture seed ${r.seed}`, met: metMixtureTarget(r, m) }));
+  return {
+    vsGaussian: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian"), { direction: "higher" }), gates),
+    vsMixture: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian-mixture"), { direction: "higher" }), gates),
+  };
+}

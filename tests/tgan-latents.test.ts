@@ -1,0 +1,52 @@
+/** t-GAN's latent comparison on the 2-D mixtures (src/experiments/tgan.ts): runs, their cache, the verdicts. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { grid25, ring8 } from "../src/data/mixtures";
+import { LatentArm, LatentRun, latentModel, latentRun, latentVerdicts, mixtureTarget } from "../src/experiments/tgan";
+import { sampleMixture } from "../src/data/mixtures";
+import { useWasm } from "./helpers";
+
+test("the three latents differ only in the prior; a run is cached by its settings", async () => {
+  await useWasm();
+  const data = sampleMixture(ring8(), 256, 1);
+  const priors = (["gaussian", "gaussian-mixture", "t-mixture"] as LatentArm[]).map((l) => {
+    const m = latentModel(data, l, 0);
+    const c = { prior: m.config.prior, learn: m.config.learnLatent, n: m.config.components, reg: m.config.sigmaReg, hidden: m.config.hidden.join("x") };
+    m.dispose();
+    return c;
+  });
+  assert.deepEqual(priors.map((p) => p.prior), ["gaussian", "gaussian-mixture", "t-mixture"]);
+  assert.deepEqual(priors.slice(1).map((p) => [p.learn, p.n, p.reg, p.hidden]), [[true, 10, 0, "128x128"], [true, 10, 0, "128x128"]], "the mixtures alike but for their tails");
+  assert.equal(priors[0].learn, false);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latent-runs-"));
+  const o = { steps: 4, batchSize: 32, every: 2, evalPoints: 200, cacheDir: dir };
+  const a = await latentRun(ring8(), "t-mixture", 1, o);
+  assert.deepEqual(a.evaluations.map((e) => e.step), [2, 4]);
+  assert.equal(a.points.length, 400, "200 points x 2 coordinates (at most 500 points are kept)");
+  assert.ok(fs.existsSync(path.join(dir, "ring8-t-mixture-seed1.json")));
+  const b = await latentRun(ring8(), "t-mixture", 1, o);
+  assert.equal(b.seconds, a.seconds, "read from the cache, not trained again");
+  const c = await latentRun(ring8(), "t-mixture", 1, { ...o, steps: 6 });
+  assert.deepEqual(c.evaluations.map((e) => e.step), [2, 4, 6], "other settings: trained again");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("latent verdicts: judged on the t-mixture runs' target; held, not held, inconclusive", () => {
+  assert.deepEqual([mixtureTarget(ring8()).modes, mixtureTarget(grid25()).modes], [6, 19]);
+  const run = (latent: LatentArm, seed: number, modes: number, hq = 0.7): LatentRun => ({
+    data: "ring8", latent, seed, settings: { steps: 1, batchSize: 1, every: 1, evalPoints: 1, components: 10 }, evaluations: [{ step: 1, modes, highQuality: hq }], points: [], seconds: 0,
+  });
+  const seeds = [0, 1, 2, 3, 4];
+  const runs = [...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, [3, 4, 2, 5, 3][s])), ...seeds.map((s) => run("gaussian-mixture", s, [8, 7, 8, 8, 7][s]))];
+  const v = latentVerdicts(runs, ring8());
+  assert.equal(v.vsGaussian.verdict, "held");
+  assert.equal(v.vsMixture.verdict, "inconclusive", "8 against 7.6 with this spread: more seeds would decide");
+  const worse = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 6)), ...seeds.map((s) => run("gaussian", s, 8))], ring8());
+  assert.equal(worse.vsGaussian.verdict, "not held");
+  const below = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8, s === 2 ? 0.3 : 0.7)), ...seeds.map((s) => run("gaussian", s, 2))], ring8());
+  assert.equal(below.vsGaussian.verdict, "inconclusive");
+  assert.match(below.vsGaussian.why, /below the quality target \(t-mixture seed 2\)/);
+});
