@@ -40,13 +40,16 @@ test("latent verdicts: judged on the t-mixture runs' target; held, not held, inc
     data: "ring8", latent, seed, settings: { steps: 1, batchSize: 1, every: 1, evalPoints: 1, components: 10 }, evaluations: [{ step: 1, modes, highQuality: hq }], points: [], seconds: 0,
   });
   const seeds = [0, 1, 2, 3, 4];
-  const runs = [...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, [3, 4, 2, 5, 3][s])), ...seeds.map((s) => run("gaussian-mixture", s, [8, 7, 8, 8, 7][s]))];
+  const runs = [...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, [6, 7, 6, 6, 7][s])), ...seeds.map((s) => run("gaussian-mixture", s, [8, 7, 8, 8, 7][s]))];
   const v = latentVerdicts(runs, ring8());
   assert.equal(v.vsGaussian.verdict, "held");
   assert.equal(v.vsMixture.verdict, "inconclusive", "8 against 7.6 with this spread: more seeds would decide");
   const worse = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 6)), ...seeds.map((s) => run("gaussian", s, 8))], ring8());
   assert.equal(worse.vsGaussian.verdict, "not held");
-  const below = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8, s === 2 ? 0.3 : 0.7)), ...seeds.map((s) => run("gaussian", s, 2))], ring8());
+  // Every run of both compared latents must meet the target, the claimed-better one's and the other's.
+  const below = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8, s === 2 ? 0.3 : 0.7)), ...seeds.map((s) => run("gaussian", s, 6))], ring8());
   assert.equal(below.vsGaussian.verdict, "inconclusive");
   assert.match(below.vsGaussian.why, /below the quality target \(t-mixture seed 2\)/);
+  const baseBelow = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, 2))], ring8());
+  assert.match(baseBelow.vsGaussian.why, /below the quality target \(gaussian seed 0, gaussian seed 1/);
 });

@@ -121,16 +121,19 @@ export function metMixtureTarget(r: LatentRun, m: Mixture): boolean {
 }
 
 /**
- * The two latent claims on one mixture, from the final modes covered per seed, judged only when
- * every t-mixture run (the model the claims are about) met the mixture's target:
+ * The two latent claims on one mixture, from the final modes covered per seed, each judged only
+ * when every run of both compared latents met the mixture's target (the reproduction rule: every
+ * model a claim is tested with works; gating on the claimed-better model alone would leave a claim
+ * that it is worse impossible to see):
  *   - "the t-mixture covers more modes than a Gaussian latent";
  *   - "...than a Gaussian mixture alike in all but its tails" (heavy tails, not the mixture).
  */
 export function latentVerdicts(runs: LatentRun[], m: Mixture): { vsGaussian: Verdict; vsMixture: Verdict } {
-  const modes = (latent: LatentArm) => runs.filter((r) => r.data === m.name && r.latent === latent).sort((a, b) => a.seed - b.seed).map((r) => last(r).modes);
-  const gates = runs.filter((r) => r.data === m.name && r.latent === "t-mixture").map((r) => ({ name: `t-mixture seed ${r.seed}`, met: metMixtureTarget(r, m) }));
+  const of = (latent: LatentArm) => runs.filter((r) => r.data === m.name && r.latent === latent).sort((a, b) => a.seed - b.seed);
+  const modes = (latent: LatentArm) => of(latent).map((r) => last(r).modes);
+  const gates = (latents: LatentArm[]) => latents.flatMap((l) => of(l).map((r) => ({ name: `${l} seed ${r.seed}`, met: metMixtureTarget(r, m) })));
   return {
-    vsGaussian: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian"), { direction: "higher" }), gates),
-    vsMixture: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian-mixture"), { direction: "higher" }), gates),
+    vsGaussian: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian"), { direction: "higher" }), gates(["t-mixture", "gaussian"])),
+    vsMixture: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian-mixture"), { direction: "higher" }), gates(["t-mixture", "gaussian-mixture"])),
   };
 }
