@@ -3,7 +3,7 @@ import { UserError } from "../errors";
 import { Dataset } from "../data/dataset";
 import { GanModel } from "../train/types";
 import { Dcgan } from "./dcgan";
-import { Began, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN } from "./began";
+import { Began, BeganConfig, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN } from "./began";
 import { tganFor } from "./tgan";
 import { deliganFor } from "./deligan";
 import { acganFor } from "./acgan";
@@ -64,35 +64,27 @@ function imagesOnly(model: string, data: Dataset): void {
   if (data.shape.length !== 3) throw new UserError(`${model} needs images, but ${data.name} holds ${data.shape.join("x")} points`);
 }
 
-MODELS.began = {
-  summary: "BEGAN (Berthelot 2017): auto-encoder D, L1 losses, k_t equilibrium, ELU",
-  create: (data, seed, settings) => {
-    imagesOnly("began", data);
-    return new Began({ ...userSettings("began", settings), imageSize: data.shape[0], channels: data.shape[2], seed });
-  },
-  benchShape: [32, 32, 3],
-  imageSize: (size) => powerOfTwoAtLeast(size, 8),
-};
+/** A BEGAN registry entry: `preset` (over BEGAN's defaults) under the user's settings, at a power of two at least `minSize`. */
+function beganEntry(name: string, summary: string, preset: Partial<BeganConfig>, minSize: number): ModelEntry {
+  return {
+    summary,
+    create: (data, seed, settings) => {
+      imagesOnly(name, data);
+      return new Began({ ...preset, ...userSettings(name, settings), imageSize: data.shape[0], channels: data.shape[2], seed }, name);
+    },
+    benchShape: [32, 32, 3],
+    imageSize: (size) => powerOfTwoAtLeast(size, minSize),
+  };
+}
 
-MODELS["began-improved"] = {
-  summary: "improved BEGAN (Park et al.): LeakyReLU 0.2, encoder blocks of 3",
-  create: (data, seed, settings) => {
-    imagesOnly("began-improved", data);
-    return new Began({ ...IMPROVED_BEGAN, ...userSettings("began-improved", settings), imageSize: data.shape[0], channels: data.shape[2], seed }, "began-improved");
-  },
-  benchShape: [32, 32, 3],
-  imageSize: (size) => powerOfTwoAtLeast(size, 8),
-};
-
-MODELS["began-table2"] = {
-  summary: "improved BEGAN with Table 2's closest-count architecture: LeakyReLU 0.2, G + encoder = Table 2's sum",
-  create: (data, seed, settings) => {
-    imagesOnly("began-table2", data);
-    return new Began({ ...TABLE2_IMPROVED_BEGAN, ...userSettings("began-table2", settings), imageSize: data.shape[0], channels: data.shape[2], seed }, "began-table2");
-  },
-  benchShape: [32, 32, 3],
-  imageSize: (size) => powerOfTwoAtLeast(size, 16),
-};
+MODELS.began = beganEntry("began", "BEGAN (Berthelot 2017): auto-encoder D, L1 losses, k_t equilibrium, ELU", {}, 8);
+MODELS["began-improved"] = beganEntry("began-improved", "improved BEGAN (Park et al.): LeakyReLU 0.2, encoder blocks of 3", IMPROVED_BEGAN, 8);
+MODELS["began-table2"] = beganEntry(
+  "began-table2",
+  "improved BEGAN with Table 2's closest-count architecture: LeakyReLU 0.2, G + encoder = Table 2's sum",
+  TABLE2_IMPROVED_BEGAN,
+  16,
+);
 
 MODELS.tgan = { summary: "t-GAN (Sun et al. 2020): mixture-of-t latent, class codewords, auxiliary classifier on D", create: tganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
 MODELS.deligan = { summary: "DeLiGAN (Gurumurthy 2017): learned mixture-of-Gaussians latent, DCGAN networks", create: deliganFor, benchShape: [28, 28, 1], imageSize: MODELS.dcgan.imageSize };
