@@ -10,7 +10,7 @@ import { UserError } from "../errors";
 import { exampleCount } from "../data/dataset";
 import { computeMetric, MetricInputs } from "../metrics/registry";
 import { Features } from "../metrics/features";
-import { inceptionScore, modifiedInceptionScore } from "../metrics/inception-score";
+import { argmaxRows, inceptionScore, modifiedInceptionScore } from "../metrics/inception-score";
 import { PreparedEvaluator } from "./evaluator";
 
 /** The feature metrics `eval` computes by default, in report order. */
@@ -85,11 +85,7 @@ function featuresOfSamples(p: PreparedEvaluator, s: SampleSet, onProgress?: (don
 function histogram(probs: Float32Array, k: number): number[] {
   const n = probs.length / k;
   const counts = new Array(k).fill(0);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
-    counts[best]++;
-  }
+  for (const best of argmaxRows(probs, k)) counts[best]++;
   return counts.map((c) => c / n);
 }
 
@@ -131,11 +127,9 @@ export function evaluateSamples(p: PreparedEvaluator, samples: SampleSet, o: Eva
     }
     if (names.includes("class-accuracy") && samples.classes) {
       let hit = 0;
-      for (let i = 0; i < n; i++) {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (fake.probs[i * k + c] > fake.probs[i * k + best]) best = c;
-        if (best === samples.classes[i]) hit++;
-      }
+      argmaxRows(fake.probs, k).forEach((best, i) => {
+        if (best === samples.classes![i]) hit++;
+      });
       metrics["class-accuracy"] = { value: hit / n, details: { n }, floor: ev.accuracy };
     }
   }

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, exampleCount } from "../data/dataset";
 import { mulberry32 } from "../data/rng";
+import { argmaxRows } from "../metrics/inception-score";
 import { differenceVerdict, Verdict } from "./verdict";
 
 export interface Neighbours {
@@ -185,12 +186,10 @@ export function latentArithmetic(
       const p = probs(x);
       const ik = ink(x);
       x.dispose();
-      for (let i = 0; i < m; i++) {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+      argmaxRows(p, k).forEach((best, i) => {
         cls.push(p[i * k + best] >= minConf ? best : -1);
         inkOf.push(ik[i]);
-      }
+      });
     }
     return { cls, ink: inkOf };
   };

@@ -155,10 +155,16 @@ export function classesOf(m: ProbMatrix, classes?: ArrayLike<number>): Int32Arra
     if (bad >= 0) throw new UserError(`classes: entry ${bad} (${classes[bad]}) is not a non-negative integer`);
     return out;
   }
-  const out = new Int32Array(m.n);
-  for (let i = 0; i < m.n; i++) {
+  return argmaxRows(m.p, m.k);
+}
+
+/** The index of each row's largest entry (the first on ties) of row-major probabilities [n * k]. */
+export function argmaxRows(p: ArrayLike<number>, k: number): Int32Array {
+  const n = Math.floor(p.length / k);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < m.k; c++) if (m.p[i * m.k + c] > m.p[i * m.k + best]) best = c;
+    for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
     out[i] = best;
   }
   return out;
