@@ -3,9 +3,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Dataset } from "../data/dataset";
-import { Mixture } from "../data/mixtures";
+import { Mixture, ring8 } from "../data/mixtures";
 import { Gan, GanConfig, GeneratorLoss } from "../models/gan";
-import { modeCoverage } from "../metrics/mode-coverage";
+import { meetsTarget, mixtureTarget, modeCoverage } from "../metrics/mode-coverage";
 import { Snapshot } from "../train/callbacks";
 import { StepRecord } from "../train/trainer";
 import { compareModels } from "./compare";
@@ -120,8 +120,8 @@ export function meanOver(runs: LossRun[], loss: GeneratorLoss, key: string, from
   return vals.reduce((a, b) => a + b, 0) / vals.length;
 }
 
-/** The ring's quality target: at the last evaluation, at least 6 of 8 modes covered and half the points high quality. */
-export const RING_TARGET = { modes: 6, highQuality: 0.5 };
+/** The ring's quality target (mixtureTarget): at the last evaluation, at least 6 of 8 modes covered and half the points high quality. */
+export const RING_TARGET = mixtureTarget(ring8());
 
 /** The last logged value of `key` in a run (NaN if never logged). */
 export function lastLogged(run: LossRun, key: string): number {
@@ -138,7 +138,7 @@ export function loggedAt(run: LossRun, key: string, step: number): number {
 /** Whether a run met its quality target at its last evaluation (ring: RING_TARGET; images: the evaluator's target). */
 export function metTarget(run: LossRun): boolean {
   if (run.history.some((h) => "target_met" in h.values)) return lastLogged(run, "target_met") === 1;
-  return lastLogged(run, "modes") >= RING_TARGET.modes && lastLogged(run, "high_quality") >= RING_TARGET.highQuality;
+  return meetsTarget({ modes: lastLogged(run, "modes"), highQuality: lastLogged(run, "high_quality") }, RING_TARGET);
 }
 
 /** One quality gate per run of the given losses (the reference model of a claim). */

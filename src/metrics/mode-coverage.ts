@@ -43,3 +43,22 @@ export function modeCoverage(points: ArrayLike<number>, mixture: Mixture, opts: 
   }
   return { modes: perMode.filter((c) => c >= minShare * n).length, highQuality: good / n, perMode };
 }
+
+/** A quality target on a mixture: modes covered and the share of high-quality points, at least. */
+export interface CoverageTarget {
+  modes: number;
+  highQuality: number;
+}
+
+/**
+ * The kit's quality target on a mixture: at least 75% of its modes covered (6 of the ring's 8, 19
+ * of the grid's 25) and half the points high quality.
+ */
+export function mixtureTarget(m: Mixture): CoverageTarget {
+  return { modes: Math.ceil(0.75 * m.modes.length), highQuality: 0.5 };
+}
+
+/** Whether a coverage (modes, high-quality share) meets a target. */
+export function meetsTarget(c: { modes: number; highQuality: number }, t: CoverageTarget): boolean {
+  return c.modes >= t.modes && c.highQuality >= t.highQuality;
+}
