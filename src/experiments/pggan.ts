@@ -10,7 +10,7 @@ import { swd } from "../metrics/swd";
 import { msSsimDiversity } from "../metrics/ms-ssim";
 import { evaluateEverySeconds } from "../train/callbacks";
 import { StepRecord, Trainer } from "../train/trainer";
-import { differenceVerdict, Verdict } from "./verdict";
+import { differenceVerdict, Verdict, whyParts } from "./verdict";
 
 export interface Evaluation {
   wall: number;
@@ -151,7 +151,7 @@ export function msSsimBlindVerdict(swdWorse: number[], swdBetter: number[], msWo
   const separated = differenceVerdict(swdWorse, swdBetter, { direction: "higher" });
   const ms = differenceVerdict(msWorse, msBetter, { direction: "higher" });
   const [lo, hi] = ms.interval;
-  const numbers = `SWD: ${separated.why.split(":")[0]}; MS-SSIM: ${ms.why.split(":")[0]}; tolerance ±${tolerance}`;
+  const numbers = `SWD: ${whyParts(separated).numbers}; MS-SSIM: ${whyParts(ms).numbers}; tolerance ±${tolerance}`;
   const base = { difference: ms.difference, stderr: ms.stderr, interval: ms.interval };
   if (separated.verdict !== "held") return { verdict: "inconclusive", why: `${numbers}: SWD does not separate the two sets, so there is no quality difference to be blind to`, ...base };
   if (msWorse.length < 3 || msBetter.length < 3) return { verdict: "inconclusive", why: `${numbers}: fewer than 3 seeds`, ...base };

@@ -86,6 +86,12 @@ export function differenceVerdict(a: number[], b: number[], claim: DifferenceCla
   return { verdict: "inconclusive", why: `${numbers}: the interval holds both no difference and ${claimed}; more seeds would decide`, ...base };
 }
 
+/** A verdict's reason split into its numbers and why it is what it is ("numbers: reason"; without ": " both are the whole). */
+export function whyParts(v: Pick<Verdict, "why">): { numbers: string; reason: string } {
+  const cut = v.why.lastIndexOf(": ");
+  return cut > 0 ? { numbers: v.why.slice(0, cut), reason: v.why.slice(cut + 2) } : { numbers: v.why, reason: v.why };
+}
+
 /** The line a notebook prints: `held`, `not held` or `inconclusive (why)`, with the claim. */
 export function verdictLine(claim: string, v: Verdict): string {
   return `${claim}: ${v.verdict === "inconclusive" ? `inconclusive (${v.why})` : `${v.verdict} (${v.why})`}`;
@@ -106,8 +112,7 @@ export interface QualityGate {
 export function gateOnQuality(v: Verdict, gates: QualityGate[]): Verdict {
   const below = gates.filter((g) => !g.met).map((g) => g.name);
   if (!below.length) return v;
-  const cut = v.why.lastIndexOf(": ");
-  const numbers = cut > 0 ? v.why.slice(0, cut) : v.why;
+  const { numbers } = whyParts(v);
   const list = below.length > 4 ? `${below.slice(0, 4).join(", ")} and ${below.length - 4} more` : below.join(", ");
   return { ...v, verdict: "inconclusive", why: `${numbers}: not judged, below the quality target (${list})` };
 }

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
-import { summarise, type Verdict as ComputedVerdict, type VerdictWord } from "../experiments/verdict";
+import { summarise, whyParts, type Verdict as ComputedVerdict, type VerdictWord } from "../experiments/verdict";
 import { kitVersion } from "../version";
 
 export const KIT_ROOT = path.resolve(__dirname, "../..");
@@ -88,9 +88,7 @@ export interface ResultInput {
  * summary and, when inconclusive, its reason the why.
  */
 export function claimFromVerdict(text: string, v: ComputedVerdict, summary?: string): Claim {
-  const cut = v.why.lastIndexOf(": ");
-  const numbers = cut > 0 ? v.why.slice(0, cut) : v.why;
-  const reason = cut > 0 ? v.why.slice(cut + 2) : v.why;
+  const { numbers, reason } = whyParts(v);
   return { text, verdict: v.verdict, ...(v.verdict === "inconclusive" ? { why: reason } : {}), summary: summary ?? (v.verdict === "inconclusive" ? numbers : v.why) };
 }
 
