@@ -158,7 +158,15 @@ test("calibrating the quality target: real training-part digits meet it, visibly
   const digits = syntheticDigits({ count: 2500, seed: 1 }); // R = 500 per reference set
   const p = kitEvaluator(digits, { steps: 150, cacheDir: cache, verbose: false });
   const rows = Object.fromEntries(calibrateTarget(p).map((r) => [r.name, r]));
+  const { resolveTarget, DEFAULT_TARGET } = await import("../src/experiments/quality");
+  const bar = resolveTarget(p, DEFAULT_TARGET).fdRatio;
+  const fixed = resolveTarget(p, { ...DEFAULT_TARGET, fdRatio: 3 }).fdRatio;
   p.evaluator.dispose();
+  // The default bar is the 1-px shift's own score: between the real images' and a 2-px shift's.
+  assert.ok(Math.abs(bar - rows["shifted right 1 px"].fdRatio) < 1e-9 * bar, `bar ${bar}, shift row ${rows["shifted right 1 px"].fdRatio}`);
+  assert.ok(rows["real images (none)"].fdRatio < bar && bar < rows["shifted right 2 px"].fdRatio, `bar ${bar}`);
+  assert.equal(rows["shifted right 1 px"].met, true, "the bar itself passes");
+  assert.equal(fixed, 3);
   assert.equal(rows["real images (none)"].met, true, JSON.stringify(rows["real images (none)"]));
   assert.ok(rows["real images (none)"].fdRatio < 3);
   for (const bad of ["blur, sigma 1 px", "shifted right 2 px", "thicker strokes (3x3 max)", "thinner strokes (2x2 min)"]) {

@@ -58,13 +58,13 @@ function report(fd: number, floor: number, hist: number[] | null, recall: number
 
 test("quality target: each criterion judged, and a model that misses one is not used", () => {
   const even = new Array(10).fill(0.1);
-  const ok = checkQuality(report(2.9, 1, even, 0.6, 0.9), DEFAULT_TARGET, 0.1);
+  const ok = checkQuality(report(2.9, 1, even, 0.6, 0.9), { ...DEFAULT_TARGET, fdRatio: 3 }, 0.1);
   assert.equal(ok.met, true, ok.line);
   // FD 3.1x the floor fails; recall 0.49 < 0.1 + 0.5 * (0.9 - 0.1) = 0.5 fails; a 3% class fails.
-  assert.equal(checkQuality(report(3.1, 1, even, 0.6, 0.9), DEFAULT_TARGET, 0.1).met, false);
-  assert.equal(checkQuality(report(2, 1, even, 0.49, 0.9), DEFAULT_TARGET, 0.1).met, false);
+  assert.equal(checkQuality(report(3.1, 1, even, 0.6, 0.9), { ...DEFAULT_TARGET, fdRatio: 3 }, 0.1).met, false);
+  assert.equal(checkQuality(report(2, 1, even, 0.49, 0.9), { ...DEFAULT_TARGET, fdRatio: 3 }, 0.1).met, false);
   const skewed = [0.03, 0.11, ...new Array(8).fill(0.1075)];
-  const bad = checkQuality(report(2, 1, skewed, 0.6, 0.9), DEFAULT_TARGET, 0.1);
+  const bad = checkQuality(report(2, 1, skewed, 0.6, 0.9), { ...DEFAULT_TARGET, fdRatio: 3 }, 0.1);
   assert.equal(bad.met, false);
   assert.match(bad.line, /smallest class share 3.0% \(class 0\), needs >= 4.0%/);
 });

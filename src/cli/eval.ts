@@ -16,7 +16,7 @@ import { generateSamples } from "../eval/samples";
 import { graphEvaluator, kitEvaluator, PreparedEvaluator } from "../eval/evaluator";
 import { EVAL_METRICS, EvalReport, evaluateSamples, checkEvalMetrics, SampleSet } from "../eval/evaluate";
 import { writeRunSummary } from "../train/run-summary";
-import { checkQuality, collapsedRecall, DEFAULT_TARGET, describeTarget } from "../experiments/quality";
+import { checkQuality, collapsedRecall, DEFAULT_TARGET, describeTarget, resolveTarget } from "../experiments/quality";
 import { calibrateTarget } from "../eval/calibrate";
 import { writeResult } from "../results/files";
 import { intOption, parse, runMain } from "./common";
@@ -108,7 +108,8 @@ runMain(async () => {
     const prepared = kitEvaluator(data, { steps: values["evaluator-steps"] === undefined ? undefined : intOption("evaluator-steps", values["evaluator-steps"], 0) });
     if (data.shape.length !== 3) throw new UserError(`--calibrate degrades images; ${data.name} holds points`);
     const n = values.n === undefined ? undefined : intOption("n", values.n, 0, 2);
-    console.log(`the quality target on ${data.name}, ${prepared.evaluator.name}: ${describeTarget()}`);
+    const target = resolveTarget(prepared, DEFAULT_TARGET, n ?? prepared.refA.n);
+    console.log(`the quality target on ${data.name}, ${prepared.evaluator.name}: ${describeTarget(target)}`);
     const head = `${"real images of the training part".padEnd(34)} ${"FD".padStart(8)} ${"/ floor".padStart(8)}  precision  recall  target`;
     console.log(head);
     const t0 = performance.now();
@@ -117,7 +118,7 @@ runMain(async () => {
     const file = writeResult({
       notebook: "evaluator",
       experiment: `calibration-${data.name.replace(/[^A-Za-z0-9_-]/g, "_")}`,
-      config: { data: data.name, evaluator: prepared.evaluator.name, evaluatorKey: prepared.key, images: n ?? prepared.refA.n, degradations: rows.map((r) => r.name), target: DEFAULT_TARGET },
+      config: { data: data.name, evaluator: prepared.evaluator.name, evaluatorKey: prepared.key, images: n ?? prepared.refA.n, degradations: rows.map((r) => r.name), target: DEFAULT_TARGET, fdBar: target.fdRatio },
       seeds: [0],
       values: Object.fromEntries(rows.flatMap((r) => [[`${key(r.name)}_fd_ratio`, [r.fdRatio]], [`${key(r.name)}_target_met`, [r.met ? 1 : 0]]])),
       wallSeconds: (performance.now() - t0) / 1000,
@@ -175,7 +176,7 @@ runMain(async () => {
   (bar as Task | null)?.done();
   // The reproductions' quality target (src/experiments/quality.ts), where the report can judge it.
   const canJudge = Object.keys(report.metrics).some((k) => k.startsWith("fd-")) && report.metrics.recall !== undefined;
-  const quality = canJudge ? checkQuality(report, DEFAULT_TARGET, prepared.splits.refB.labels ? collapsedRecall(prepared) : 0) : null;
+  const quality = canJudge ? checkQuality(report, resolveTarget(prepared, DEFAULT_TARGET, report.n), prepared.splits.refB.labels ? collapsedRecall(prepared) : 0) : null;
   prepared.evaluator.dispose();
   const acc = prepared.evaluator.accuracy;
   console.log(`evaluator ${report.evaluator.name}${acc !== null ? ` (held-out accuracy ${(100 * acc).toFixed(2)}%)` : ""}; ${report.n} samples against ${report.referenceSize} held-out ${data.name} images`);

@@ -7,16 +7,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { exampleCount } from "../data/dataset";
 import type { PreparedEvaluator } from "./evaluator";
+import { blur, shiftRight } from "./degrade";
 import { collapsedRecall, QualityScore, scoreSamples } from "../experiments/quality";
 
 /** One degradation's figures against the target. */
 export type CalibrationRow = { name: string } & Omit<QualityScore, "fdKey">;
-
-function gaussianKernel(sigma: number): tf.Tensor4D {
-  const k = [-1, 0, 1].map((i) => Math.exp(-(i * i) / (2 * sigma * sigma)));
-  const z = k.reduce((a, b) => a + b, 0);
-  return tf.tensor4d(k.flatMap((a) => k.map((b) => (a * b) / (z * z))), [3, 3, 1, 1]);
-}
 
 /** The degradations, each a function of a batch of images [n, H, W, C] in [-1, 1] (background -1). */
 export const DEGRADATIONS: [string, (x: tf.Tensor4D) => tf.Tensor4D][] = [
@@ -30,18 +25,6 @@ export const DEGRADATIONS: [string, (x: tf.Tensor4D) => tf.Tensor4D][] = [
   ["thicker strokes (3x3 max)", (x) => tf.maxPool(x, 3, 1, "same") as tf.Tensor4D],
   ["thinner strokes (2x2 min)", (x) => tf.neg(tf.maxPool(tf.neg(x), 2, 1, "same")) as tf.Tensor4D],
 ];
-
-function blur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
-  const k = gaussianKernel(sigma);
-  const c = x.shape[3];
-  const out = c === 1 ? tf.conv2d(x, k, 1, "same") : tf.depthwiseConv2d(x, tf.tile(k, [1, 1, c, 1]) as tf.Tensor4D, 1, "same");
-  return out as tf.Tensor4D;
-}
-
-function shiftRight(x: tf.Tensor4D, d: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  return tf.pad(x, [[0, 0], [0, 0], [d, 0], [0, 0]], -1).slice([0, 0, 0, 0], [n, h, w, c]) as tf.Tensor4D;
-}
 
 /** Score each degradation of `n` real training-part images (default: the reference size). */
 export function calibrateTarget(p: PreparedEvaluator, n?: number, onRow?: (r: CalibrationRow) => void): CalibrationRow[] {
