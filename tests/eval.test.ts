@@ -119,11 +119,21 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const first = lines();
   assert.deepEqual(first.map((l) => l.step), [2, 4]);
   for (const l of first) {
-    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values"]);
+    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values", "means", "means_steps"]);
     // Four steps of a tiny DCGAN: far from real digits, so far above the floor and below the target.
     assert.ok(l.fd_ratio > 5 && l.met === false, JSON.stringify(l));
     assert.ok(l.min_class >= 0 && l.min_class <= 0.1);
     assert.equal(typeof l.values.D_loss, "number", "the model's logged values ride along");
+  }
+  // `means`: each logged value averaged over the steps since the previous evaluation, by hand from the checkpoint's log.
+  const ckpt = fs.readFileSync(path.join(out, "latest.ckpt"));
+  const history: { step: number; values: Record<string, number> }[] = JSON.parse(ckpt.subarray(12, 12 + ckpt.readUInt32LE(8)).toString()).history;
+  assert.deepEqual(history.map((h) => h.step), [0, 1, 2, 3]);
+  for (const [i, l] of first.entries()) {
+    const window = history.slice(2 * i, 2 * i + 2).map((h) => h.values.D_loss);
+    assert.equal(l.means_steps, 2);
+    assert.ok(Math.abs(l.means.D_loss - (window[0] + window[1]) / 2) < 1e-6, `${JSON.stringify(l.means)} vs ${window}`);
+    assert.equal(l.values.D_loss, window[1], "values: the evaluated step's own");
   }
   // An interrupted run had logged step 5 after its last checkpoint (step 4): resuming drops it.
   fs.appendFileSync(file, JSON.stringify({ ...first[1], step: 5 }) + "\n");

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs } from "../src/sweep/config";
+import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { resolveShard, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
@@ -65,6 +65,11 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   const held = checkSweepConfig({ ...base, out: "o", train: { holdOut: true, evalEvery: 500 } }, "/x/s.json");
   assert.deepEqual(trainArgs(held, expandRuns(held)[0], false).slice(-3), ["--hold-out", "--eval-every", "500"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { holdOut: "yes", evalEvery: 0 } }, "/x/s.json"), /train.holdOut must be true or false.*|train.evalEvery/);
+  // The evaluator's training steps reach both train and eval (the same cached evaluator); evalN only train.
+  const small = checkSweepConfig({ ...base, out: "o", train: { evalEvery: 4, evalN: 64, evaluatorSteps: 60 } }, "/x/s.json");
+  assert.deepEqual(trainArgs(small, expandRuns(small)[0], false).slice(-6), ["--eval-every", "4", "--eval-n", "64", "--evaluator-steps", "60"]);
+  assert.deepEqual(evalArgs(small, expandRuns(small)[0]).slice(-2), ["--evaluator-steps", "60"]);
+  assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalN: 1 } }, "/x/s.json"), /train.evalN/);
   for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
 });
 

@@ -24,8 +24,9 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
                  "eval": { "n": 2000, "metrics": ["swd"] }, "results": "sweeps/ring" }
              runs go in the order models > data > variants > seeds, each in <out>/<model>/<data>/<variant>/seed<S>
              (train.log, latest.ckpt, eval.json); "variants" are --set values of train (default: one
-             variant "default" with none); "train" may also hold "holdOut": true and "evalEvery": N
-             (train's --hold-out and --eval-every N); "eval": false skips eval; "eval.command" replaces the kit's eval
+             variant "default" with none); "train" may also hold "holdOut": true, "evalEvery": N,
+             "evalN": N and "evaluatorSteps": N (train's --hold-out, --eval-every, --eval-n and
+             --evaluator-steps; the last reaches eval too); "eval": false skips eval; "eval.command" replaces the kit's eval
   --shard    i/n: run only runs i, i+n, i+2n, ... of the sweep (0-based: 0/2 and 1/2 split it in two)
              Without it the shard comes from a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
              SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N or

@@ -4,7 +4,8 @@
  * them (Fréchet distance, precision, recall, class histogram) and the quality target is checked
  * (src/experiments/quality.ts). One JSON line per evaluation goes to <out>/evals.jsonl, with the
  * model's own logged values at that step (e.g. BEGAN's M_global and k_t), so a quality curve and a
- * training statistic can be compared on the same checkpoints. `npm run train -- --eval-every N`.
+ * training statistic can be compared on the same checkpoints; `means` holds each logged value's mean
+ * over the steps since the previous evaluation. `npm run train -- --eval-every N`.
  *
  * On resume the lines after the resumed step (written by the interrupted run after its last
  * checkpoint) are dropped first, so the file stays one line per evaluated step.
@@ -32,6 +33,13 @@ export interface QualityLine {
   met: boolean;
   /** The model's logged values at this step (losses, M_global, k, ...). */
   values: Record<string, number>;
+  /**
+   * Each logged value's mean over the steps since the previous evaluation (or since the run
+   * started or resumed): one step's value is as noisy as its minibatch. Absent in older files.
+   */
+  means?: Record<string, number>;
+  /** How many steps `means` averages. */
+  means_steps?: number;
 }
 
 export interface WatchOptions {
@@ -76,10 +84,24 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
   const seed = o.seed ?? 777;
   const t0 = performance.now();
   const log = o.log ?? ((s: string) => console.log(s));
+  let sums: Record<string, number> = {};
+  let counts: Record<string, number> = {};
+  let counted = 0;
   return {
     onStep: (rec, trainer) => {
       const step = rec.step + 1;
+      for (const [k, v] of Object.entries(rec.values)) {
+        if (!Number.isFinite(v)) continue;
+        sums[k] = (sums[k] ?? 0) + v;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      counted++;
       if (step % o.every !== 0 && rec.step !== o.lastStep) return;
+      const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / counts[k]]));
+      const meansSteps = counted;
+      sums = {};
+      counts = {};
+      counted = 0;
       const model = trainer.model as GanModel;
       const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
       const q = scoreSamples(o.prepared, samples, collapsed, { target: o.target, seed });
@@ -93,6 +115,8 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
         min_class: q.minClass,
         met: q.met,
         values: rec.values,
+        means,
+        means_steps: meansSteps,
       };
       fs.appendFileSync(file, JSON.stringify(line) + "\n");
       const minClass = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;

@@ -30,6 +30,10 @@ export interface SweepConfig {
   /** `train --hold-out` (train on the evaluator's training part) and `--eval-every N` for every run. */
   holdOut?: boolean;
   evalEvery?: number;
+  /** `train --eval-n N`: samples per evaluation during training. */
+  evalN?: number;
+  /** `--evaluator-steps N` for train and eval alike (the kit evaluator's training steps, when not cached). */
+  evaluatorSteps?: number;
   /** The eval step; null: no eval (a run is done when it trained all its steps). */
   eval: EvalSettings | null;
   /** results/<notebook>/<experiment>.json that `--collect` writes, e.g. "sweeps/ring-seeds". */
@@ -58,7 +62,7 @@ export interface Run {
 }
 
 const KEYS = ["out", "models", "data", "variants", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
-const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery"];
+const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery", "evalN", "evaluatorSteps"];
 const EVAL_KEYS = ["n", "metrics", "command"];
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
@@ -145,6 +149,8 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   let imageSize: number | undefined;
   let holdOut: boolean | undefined;
   let evalEvery: number | undefined;
+  let evalN: number | undefined;
+  let evaluatorSteps: number | undefined;
   if (c.train !== undefined) {
     if (typeof c.train !== "object" || c.train === null || Array.isArray(c.train)) problems.push(`"train" must be an object with ${TRAIN_KEYS.join(", ")}`);
     else {
@@ -157,6 +163,8 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
       }
       imageSize = int("train.imageSize", t.imageSize, 1, false);
       evalEvery = int("train.evalEvery", t.evalEvery, 1, false);
+      evalN = int("train.evalN", t.evalN, 2, false);
+      evaluatorSteps = int("train.evaluatorSteps", t.evaluatorSteps, 1, false);
       if (t.holdOut !== undefined && typeof t.holdOut !== "boolean") problems.push(`train.holdOut must be true or false`);
       else holdOut = t.holdOut as boolean | undefined;
     }
@@ -192,7 +200,7 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   if (c.description !== undefined && typeof c.description !== "string") problems.push(`"description" must be a string`);
 
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}: ${problems.join("; ")}`);
-  return { file, out, models, data, variants, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, eval: evalSettings, results };
+  return { file, out, models, data, variants, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evaluatorSteps, eval: evalSettings, results };
 }
 
 /** A dataset as a folder name: built-in names as they are, paths by their last parts. */
@@ -223,6 +231,8 @@ export function trainArgs(c: SweepConfig, r: Run, resume: boolean): string[] {
   if (c.imageSize !== undefined) args.push("--image-size", String(c.imageSize));
   if (c.holdOut) args.push("--hold-out");
   if (c.evalEvery !== undefined) args.push("--eval-every", String(c.evalEvery));
+  if (c.evalN !== undefined) args.push("--eval-n", String(c.evalN));
+  if (c.evaluatorSteps !== undefined) args.push("--evaluator-steps", String(c.evaluatorSteps));
   for (const [k, v] of Object.entries(c.variants[r.variant])) args.push("--set", `${k}=${setValue(v)}`);
   if (resume) args.push("--resume");
   return args;
@@ -245,6 +255,7 @@ export function evalArgs(c: SweepConfig, r: Run): string[] {
   const args = ["--checkpoint", path.join(r.dir, "latest.ckpt"), "--data", r.data, "--json", path.join(r.dir, "eval.json")];
   if (c.eval?.n !== undefined) args.push("--n", String(c.eval.n));
   if (c.eval?.metrics) args.push("--metrics", c.eval.metrics.join(","));
+  if (c.evaluatorSteps !== undefined) args.push("--evaluator-steps", String(c.evaluatorSteps));
   return args;
 }
 
