@@ -53,7 +53,7 @@ export { generateSamples, latentWalk } from "./eval/samples";
 export { applyFit, chooseFit, unfitSamples, ImageFit } from "./data/fit";
 export { readNpy, writeNpy } from "./data/npy";
 export { checkQuality, collapsedRecall, describeTarget, DEFAULT_TARGET, QualityTarget, ResolvedTarget, resolveTarget } from "./experiments/quality";
-export { differenceVerdict, gateOnQuality, summarise, verdictLine, Verdict, QualityGate } from "./experiments/verdict";
+export { differenceVerdict, gateOnQuality, summarise, verdictLine, whyParts, Verdict, QualityGate } from "./experiments/verdict";
 export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";
 export { recordBudgetRun, budgetRuns, budgetRows, BudgetRun } from "./results/budgets";
 
