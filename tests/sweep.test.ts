@@ -70,6 +70,12 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   assert.deepEqual(trainArgs(small, expandRuns(small)[0], false).slice(-6), ["--eval-every", "4", "--eval-n", "64", "--evaluator-steps", "60"]);
   assert.deepEqual(evalArgs(small, expandRuns(small)[0]).slice(-2), ["--evaluator-steps", "60"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalN: 1 } }, "/x/s.json"), /train.evalN/);
+  // Per-model settings reach that model's runs only, before the variant's (which win on a shared key).
+  const two = checkSweepConfig({ ...base, out: "o", models: ["gan", "tgan"], variants: { v: { "optimizer.lr": 1e-4 } }, modelSettings: { tgan: { codewordMean: "random", "optimizer.lr": 1 } } }, "/x/s.json");
+  const [ganRun, tganRun] = [expandRuns(two)[0], expandRuns(two)[3]];
+  assert.deepEqual(trainArgs(two, ganRun, false).slice(-2), ["--set", "optimizer.lr=0.0001"]);
+  assert.deepEqual(trainArgs(two, tganRun, false).slice(-4), ["--set", "codewordMean=random", "--set", "optimizer.lr=0.0001"]);
+  assert.throws(() => checkSweepConfig({ ...base, out: "o", modelSettings: { dcgan: {} } }, "/x/s.json"), /modelSettings: "dcgan" is not one of the sweep's models/);
   for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
 });
 

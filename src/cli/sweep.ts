@@ -24,7 +24,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
                  "eval": { "n": 2000, "metrics": ["swd"] }, "results": "sweeps/ring" }
              runs go in the order models > data > variants > seeds, each in <out>/<model>/<data>/<variant>/seed<S>
              (train.log, latest.ckpt, eval.json); "variants" are --set values of train (default: one
-             variant "default" with none); "train" may also hold "holdOut": true, "evalEvery": N,
+             variant "default" with none); "modelSettings" adds --set values to one model's runs,
+             e.g. {"tgan": {"codewordMean": "random"}}; "train" may also hold "holdOut": true, "evalEvery": N,
              "evalN": N and "evaluatorSteps": N (train's --hold-out, --eval-every, --eval-n and
              --evaluator-steps; the last reaches eval too); "eval": false skips eval; "eval.command" replaces the kit's eval
   --shard    i/n: run only runs i, i+n, i+2n, ... of the sweep (0-based: 0/2 and 1/2 split it in two)
@@ -69,7 +70,7 @@ runMain(async () => {
         writeResult({
           notebook,
           experiment,
-          config: { sweep: path.basename(config.file), models: config.models, data: config.data, variants: config.variants, steps: config.steps, batchSize: config.batchSize, eval: config.eval, missing: col.missing.map((m) => m.name), failed: col.failed.map((f) => f.name) },
+          config: { sweep: path.basename(config.file), models: config.models, data: config.data, variants: config.variants, modelSettings: config.modelSettings, steps: config.steps, batchSize: config.batchSize, eval: config.eval, missing: col.missing.map((m) => m.name), failed: col.failed.map((f) => f.name) },
           seeds: config.seeds,
           values,
           backend: backends.length ? backends.join(", ") : null,

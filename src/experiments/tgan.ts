@@ -18,7 +18,7 @@ import { LatentGan, LatentGanConfig, latentGanShape, TGAN_DEFAULTS } from "../mo
 import { evaluateEvery } from "../train/callbacks";
 import { Trainer } from "../train/trainer";
 import { writeFileDurably } from "../train/durable-write";
-import { differenceVerdict, gateOnQuality, Verdict } from "./verdict";
+import { differenceVerdict, gateOnQuality, Verdict, whyParts } from "./verdict";
 
 export const LATENTS = ["gaussian", "gaussian-mixture", "t-mixture"] as const;
 export type LatentArm = (typeof LATENTS)[number];
@@ -133,4 +133,66 @@ export function latentVerdicts(runs: LatentRun[], m: Mixture): { vsGaussian: Ver
     vsGaussian: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian"), { direction: "higher" }), gates(["t-mixture", "gaussian"])),
     vsMixture: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian-mixture"), { direction: "higher" }), gates(["t-mixture", "gaussian-mixture"])),
   };
+}
+
+/** What the image claims read from one run's eval.json (`npm run eval`, written by the sweep). */
+export interface ImageScore {
+  model: string;
+  seed: number;
+  is: number;
+  mis: number;
+  /** Class-conditional models: the share of samples the evaluator puts in the class asked for. */
+  classAccuracy: number | null;
+  fdRatio: number;
+  precision: number;
+  recall: number;
+  /** The quality target as `eval` judged it. */
+  met: boolean;
+}
+
+/** The conditional models' part of the gate: at least this share of samples in the requested class. */
+export const CLASS_ACCURACY_TARGET = 0.9;
+
+/** An eval.json's figures (metrics as `eval` writes them: { name: { value, floor } }, quality: { met }). */
+export function imageScore(evalJson: { metrics: Record<string, { value: number; floor: number | null }>; quality?: { met: boolean } | null }, model: string, seed: number): ImageScore {
+  const m = evalJson.metrics;
+  const need = (k: string) => {
+    if (!m[k]) throw new Error(`eval.json of ${model} seed ${seed} has no ${k} (re-run its eval with --metrics fd,precision,recall,inception-score,modified-inception-score,class-accuracy)`);
+    return m[k];
+  };
+  const fdKey = Object.keys(m).find((k) => k.startsWith("fd-"));
+  if (!fdKey) throw new Error(`eval.json of ${model} seed ${seed} has no Fréchet distance`);
+  return {
+    model,
+    seed,
+    is: need("inception-score").value,
+    mis: need("modified-inception-score").value,
+    classAccuracy: m["class-accuracy"] ? m["class-accuracy"].value : null,
+    fdRatio: m[fdKey].value / (m[fdKey].floor as number),
+    precision: need("precision").value,
+    recall: need("recall").value,
+    met: evalJson.quality?.met === true,
+  };
+}
+
+/** A run may test a claim when it met the quality target and, if class-conditional, draws the requested class. */
+export function imageGateMet(s: ImageScore): boolean {
+  return s.met && (s.classAccuracy === null || s.classAccuracy >= CLASS_ACCURACY_TARGET);
+}
+
+/**
+ * "t-GAN scores higher than every baseline": one verdict per baseline (each already gated on both
+ * models' targets), combined: held when every comparison is held; not held when any is not held;
+ * inconclusive otherwise. The combined verdict carries the deciding comparison's numbers (the first
+ * not held, else the first inconclusive, else the one with the lowest interval) and names it.
+ */
+export function againstEvery(per: { baseline: string; verdict: Verdict }[]): Verdict {
+  if (!per.length) throw new Error("againstEvery: no baselines");
+  const words = per.map((p) => `${p.baseline} ${p.verdict.verdict}`).join(", ");
+  const notHeld = per.find((p) => p.verdict.verdict === "not held");
+  const open = per.find((p) => p.verdict.verdict === "inconclusive");
+  const decider = notHeld ?? open ?? per.reduce((a, p) => (p.verdict.interval[0] < a.verdict.interval[0] ? p : a));
+  const verdict = notHeld ? "not held" : open ? "inconclusive" : "held";
+  const { numbers, reason } = whyParts(decider.verdict);
+  return { ...decider.verdict, verdict, why: `against ${decider.baseline}, ${numbers} (${words}): ${verdict === "held" ? "higher than every baseline" : `${decider.baseline}: ${reason}`}` };
 }

@@ -20,6 +20,8 @@ export interface SweepConfig {
   data: string[];
   /** Variant name -> `--set` values (key -> JSON value); {} is the model's defaults. */
   variants: Record<string, Record<string, unknown>>;
+  /** Model name -> `--set` values for that model's runs only (before the variant's), e.g. {"tgan": {"codewordMean": "random"}}. */
+  modelSettings: Record<string, Record<string, unknown>>;
   seeds: number[];
   steps: number;
   batchSize: number;
@@ -61,7 +63,7 @@ export interface Run {
   dir: string;
 }
 
-const KEYS = ["out", "models", "data", "variants", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
+const KEYS = ["out", "models", "data", "variants", "modelSettings", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
 const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery", "evalN", "evaluatorSteps"];
 const EVAL_KEYS = ["n", "metrics", "command"];
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
@@ -145,6 +147,18 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
     }
   }
 
+  const modelSettings: Record<string, Record<string, unknown>> = {};
+  if (c.modelSettings !== undefined) {
+    if (typeof c.modelSettings !== "object" || c.modelSettings === null || Array.isArray(c.modelSettings)) problems.push(`"modelSettings" must be an object: model name -> {key: value}`);
+    else {
+      for (const [model, sets] of Object.entries(c.modelSettings as Record<string, unknown>)) {
+        if (!Array.isArray(c.models) || !c.models.includes(model)) problems.push(`modelSettings: "${model}" is not one of the sweep's models`);
+        else if (typeof sets !== "object" || sets === null || Array.isArray(sets)) problems.push(`modelSettings.${model} must be an object of --set values (key: value)`);
+        else modelSettings[model] = sets as Record<string, unknown>;
+      }
+    }
+  }
+
   let trainConfig: string | undefined;
   let imageSize: number | undefined;
   let holdOut: boolean | undefined;
@@ -200,7 +214,7 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   if (c.description !== undefined && typeof c.description !== "string") problems.push(`"description" must be a string`);
 
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}: ${problems.join("; ")}`);
-  return { file, out, models, data, variants, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evaluatorSteps, eval: evalSettings, results };
+  return { file, out, models, data, variants, modelSettings, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evaluatorSteps, eval: evalSettings, results };
 }
 
 /** A dataset as a folder name: built-in names as they are, paths by their last parts. */
@@ -233,7 +247,7 @@ export function trainArgs(c: SweepConfig, r: Run, resume: boolean): string[] {
   if (c.evalEvery !== undefined) args.push("--eval-every", String(c.evalEvery));
   if (c.evalN !== undefined) args.push("--eval-n", String(c.evalN));
   if (c.evaluatorSteps !== undefined) args.push("--evaluator-steps", String(c.evaluatorSteps));
-  for (const [k, v] of Object.entries(c.variants[r.variant])) args.push("--set", `${k}=${setValue(v)}`);
+  for (const [k, v] of Object.entries({ ...c.modelSettings[r.model], ...c.variants[r.variant] })) args.push("--set", `${k}=${setValue(v)}`);
   if (resume) args.push("--resume");
   return args;
 }
