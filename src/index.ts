@@ -19,7 +19,7 @@ export { Dcgan, DcganConfig } from "./models/dcgan";
 export { Began, BeganConfig, BEGAN_DEFAULTS, IMPROVED_BEGAN, TABLE2_IMPROVED_BEGAN, updateK, mGlobal } from "./models/began";
 export { MODELS, modelEntry } from "./models/registry";
 
-export { Trainer, StepRecord, TrainCallbacks } from "./train/trainer";
+export { Trainer, StepRecord, TrainCallbacks, trainedSeconds } from "./train/trainer";
 export { evaluateEvery, snapshotEvery, checkpointEvery, disposeSnapshots, Snapshot } from "./train/callbacks";
 export { historyFrame, saveHistoryCsv, dfd } from "./train/history";
 export { saveCheckpoint, loadCheckpoint, readCheckpoint } from "./train/checkpoint";

@@ -119,7 +119,7 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const first = lines();
   assert.deepEqual(first.map((l) => l.step), [2, 4]);
   for (const l of first) {
-    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values", "means", "means_steps"]);
+    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values", "means", "means_steps", "train_s", "images"]);
     // Four steps of a tiny DCGAN: far from real digits, so far above the floor and below the target.
     assert.ok(l.fd_ratio > 5 && l.met === false, JSON.stringify(l));
     assert.ok(l.min_class >= 0 && l.min_class <= 0.1);
@@ -185,4 +185,40 @@ test("calibrating the quality target: real training-part digits meet it, visibly
   assert.ok(rows["blur, sigma 1 px"].fdRatio > rows["blur, sigma 0.5 px"].fdRatio);
   assert.ok(rows["shifted right 2 px"].fdRatio > rows["shifted right 1 px"].fdRatio);
   assert.ok(rows["gaussian noise, std 0.2"].fdRatio > rows["gaussian noise, std 0.1"].fdRatio);
+});
+
+test("train --eval-metrics swd,ms-ssim: each evaluation also scores the samples at the training size against the training images; training seconds and images shown ride along", async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-img-"));
+  const args = ["--model", "dcgan", "--data", "synthetic-digits", "--image-size", "32", "--batch-size", "8", "--steps", "4", "--out", out, "--checkpoint-every", "4", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];
+  const t = cli("train.ts", [...args, "--eval-metrics", "swd,ms-ssim"]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /\(and swd, ms-ssim at 32x32\)/);
+  assert.match(t.stdout, /step 4: .* target not met  SWD \d+\.\d  MS-SSIM [01]\.\d{3}/);
+  const lines = fs.readFileSync(path.join(out, "evals.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.images), [16, 32], "steps x batch for a model without its own count");
+  assert.ok(lines[0].train_s >= 0 && lines[1].train_s > lines[0].train_s && lines[1].train_s <= lines[1].wall_s, JSON.stringify(lines.map((l) => [l.train_s, l.wall_s])));
+  assert.deepEqual(Object.keys(lines[1].swd_levels), ["16", "32"], "the pyramid of the 32x32 training size");
+  assert.ok(lines[1].ms_ssim > 0 && lines[1].ms_ssim <= 1);
+  // The same numbers from the checkpoint: its samples (seed 777, at the training size) against the
+  // first 64 images of the evaluator's training part, padded to 32 as the run trained on them.
+  await useWasm();
+  const tf = await import("@tensorflow/tfjs");
+  const { loadModel } = await import("../src/eval/load-model");
+  const { generateSamples } = await import("../src/eval/samples");
+  const { computeMetric } = await import("../src/metrics/registry");
+  const { padImages, gather } = await import("../src/data/dataset");
+  const loaded = await loadModel(path.join(out, "latest.ckpt"));
+  const g = generateSamples(loaded, 64, 777, { dataSize: false });
+  const fake = tf.clipByValue(tf.tensor4d(g.data, [64, 32, 32, 1]), -1, 1) as import("@tensorflow/tfjs").Tensor4D;
+  const train = padImages(evaluatorSplits(syntheticDigits({ count: 10000, seed: 1 })).train, 32);
+  const real = gather(train, Array.from({ length: 64 }, (_, i) => i));
+  const swd = computeMetric("swd", { fake, real: real.x, range: "[-1,1]", seed: 1 });
+  const ms = computeMetric("ms-ssim", { fake, range: "[-1,1]", seed: 2, options: { pairs: 10_000 } });
+  tf.dispose([fake, real.x, real.labels ?? []]);
+  loaded.model.dispose();
+  assert.ok(Math.abs(swd.value - lines[1].swd) < 1e-6 * swd.value, `${swd.value} vs ${lines[1].swd}`);
+  assert.ok(Math.abs(ms.value - lines[1].ms_ssim) < 1e-9, `${ms.value} vs ${lines[1].ms_ssim}`);
+  const bad = cli("train.ts", [...args, "--out", fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-bad-")), "--eval-metrics", "swd,fid"]);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /^error: --eval-metrics: fid not one of swd, ms-ssim$/m);
 });

@@ -66,8 +66,9 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   assert.deepEqual(trainArgs(held, expandRuns(held)[0], false).slice(-3), ["--hold-out", "--eval-every", "500"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { holdOut: "yes", evalEvery: 0 } }, "/x/s.json"), /train.holdOut must be true or false.*|train.evalEvery/);
   // The evaluator's training steps reach both train and eval (the same cached evaluator); evalN only train.
-  const small = checkSweepConfig({ ...base, out: "o", train: { evalEvery: 4, evalN: 64, evaluatorSteps: 60 } }, "/x/s.json");
-  assert.deepEqual(trainArgs(small, expandRuns(small)[0], false).slice(-6), ["--eval-every", "4", "--eval-n", "64", "--evaluator-steps", "60"]);
+  const small = checkSweepConfig({ ...base, out: "o", train: { evalEvery: 4, evalN: 64, evalMetrics: ["swd", "ms-ssim"], evaluatorSteps: 60 } }, "/x/s.json");
+  assert.deepEqual(trainArgs(small, expandRuns(small)[0], false).slice(-8), ["--eval-every", "4", "--eval-n", "64", "--eval-metrics", "swd,ms-ssim", "--evaluator-steps", "60"]);
+  assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalMetrics: ["fid"] } }, "/x/s.json"), /train.evalMetrics must be a list of swd, ms-ssim/);
   assert.deepEqual(evalArgs(small, expandRuns(small)[0]).slice(-2), ["--evaluator-steps", "60"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalN: 1 } }, "/x/s.json"), /train.evalN/);
   // Per-model settings reach that model's runs only, before the variant's (which win on a shared key).

@@ -109,3 +109,11 @@ test("simultaneous updates: a player whose loss throws leaves no gradients behin
   trainer.dispose();
   model.dispose();
 });
+
+test("trainedSeconds adds up the parts of a resumed run (each part's clock starts at 0)", async () => {
+  const { trainedSeconds } = await import("../src/train/trainer");
+  assert.equal(trainedSeconds([]), 0);
+  assert.equal(trainedSeconds([{ time: 0.5 }, { time: 1 }, { time: 2 }]), 2);
+  assert.equal(trainedSeconds([{ time: 0.5 }, { time: 1 }, { time: 2 }, { time: 0.3 }, { time: 0.9 }]), 2.9);
+  assert.equal(trainedSeconds([{ time: 4 }, { time: 1 }, { time: 0.5 }]), 5.5, "three parts of one step each but the last");
+});

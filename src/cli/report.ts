@@ -50,6 +50,8 @@ export interface ReportOptions {
   evalEvery?: number;
   /** Samples per evaluation (default: the evaluator's reference size). */
   evalN?: number;
+  /** Image metrics added to each evaluation (WATCH_IMAGE_METRICS: swd, ms-ssim). */
+  evalMetrics?: string[];
   /** Training steps of the kit evaluator when it is not cached yet (default: its own). */
   evaluatorSteps?: number;
   /**
@@ -131,8 +133,9 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   if (o.evalEvery) {
     // The evaluator scores images at the data's own size (the fit is undone on the samples).
     const prepared = kitEvaluator(loaded, { steps: o.evaluatorSteps });
-    callbacks.push(qualityWatch({ every: o.evalEvery, n: o.evalN, out, prepared, fit, lastStep: o.steps - 1, startStep: start }));
-    console.log(`scoring ${o.evalN ?? prepared.refA.n} samples every ${o.evalEvery} steps on ${prepared.evaluator.name}: ${shown(evalsFile(out))}`);
+    callbacks.push(qualityWatch({ every: o.evalEvery, n: o.evalN, out, prepared, fit, lastStep: o.steps - 1, startStep: start, batchSize: o.batchSize, imageMetrics: o.evalMetrics }));
+    const more = o.evalMetrics?.length ? ` (and ${o.evalMetrics.join(", ")} at ${fit.to}x${fit.to})` : "";
+    console.log(`scoring ${o.evalN ?? prepared.refA.n} samples every ${o.evalEvery} steps on ${prepared.evaluator.name}${more}: ${shown(evalsFile(out))}`);
   }
   try {
     await trainer.run(new ShuffledBatches(data, seed), { steps: o.steps - start, startStep: start, batchSize: o.batchSize, seed, callbacks, stopOnSignals: true });

@@ -26,8 +26,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
              (train.log, latest.ckpt, eval.json); "variants" are --set values of train (default: one
              variant "default" with none); "modelSettings" adds --set values to one model's runs,
              e.g. {"tgan": {"codewordMean": "random"}}; "train" may also hold "holdOut": true, "evalEvery": N,
-             "evalN": N and "evaluatorSteps": N (train's --hold-out, --eval-every, --eval-n and
-             --evaluator-steps; the last reaches eval too); "eval": false skips eval; "eval.command" replaces the kit's eval
+             "evalN": N, "evalMetrics": ["swd", "ms-ssim"] and "evaluatorSteps": N (train's --hold-out,
+             --eval-every, --eval-n, --eval-metrics and --evaluator-steps; the last reaches eval too); "eval": false skips eval; "eval.command" replaces the kit's eval
   --shard    i/n: run only runs i, i+n, i+2n, ... of the sweep (0-based: 0/2 and 1/2 split it in two)
              Without it the shard comes from a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
              SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N or

@@ -16,7 +16,7 @@ function fitOption(raw: string | undefined): FitMode | undefined {
 }
 
 const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps N] [--batch-size N] [--seed N] [--out DIR]
-                        [--config FILE.json] [--set key=value ...] [--image-size N [--fit pad|resize]] [--eval-every N [--eval-n N] [--evaluator-steps N]] [--hold-out] [--backend NAME]
+                        [--config FILE.json] [--set key=value ...] [--image-size N [--fit pad|resize]] [--eval-every N [--eval-n N] [--eval-metrics swd,ms-ssim] [--evaluator-steps N]] [--hold-out] [--backend NAME]
   --model       ${Object.keys(MODELS).join(" | ")}
   --data        ${DATA_NAMES.join(" | ")} | a folder of IDX files, CIFAR-10 batches or images
                 (images: DIR[:size=32|64][:limit=N]; get datasets with \`npm run data -- NAME\`)
@@ -38,6 +38,8 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
                 precision, recall, class shares, the quality target): one line each, and
                 <out>/evals.jsonl with the model's logged values at those steps (default: off)
   --eval-n      samples per evaluation (default: the evaluator's held-out reference size)
+  --eval-metrics  also score each evaluation's samples at the training size: swd (SWD x 1e3 per
+                pyramid level against as many training images) and/or ms-ssim (10,000 random pairs)
   --evaluator-steps  training steps of the kit evaluator, when it is not cached yet (as eval's)
   --hold-out    train on the evaluator's training part only: its two reference sets (what eval
                 compares samples with) stay images the model never saw (MNIST: 6,000 of 10,000)
@@ -50,7 +52,7 @@ runMain(async () => {
       seed: { type: "string" }, out: { type: "string" }, backend: { type: "string" },
       "checkpoint-every": { type: "string" }, resume: { type: "boolean" }, force: { type: "boolean" },
       config: { type: "string" }, set: { type: "string", multiple: true }, "image-size": { type: "string" }, fit: { type: "string" },
-      "eval-every": { type: "string" }, "eval-n": { type: "string" }, "evaluator-steps": { type: "string" },
+      "eval-every": { type: "string" }, "eval-n": { type: "string" }, "eval-metrics": { type: "string" }, "evaluator-steps": { type: "string" },
       "hold-out": { type: "boolean" },
     },
     USAGE,
@@ -72,6 +74,7 @@ runMain(async () => {
     force: values.force ?? false,
     evalEvery: values["eval-every"] === undefined ? undefined : intOption("eval-every", values["eval-every"], 0, 1),
     evalN: values["eval-n"] === undefined ? undefined : intOption("eval-n", values["eval-n"], 0, 2),
+    evalMetrics: values["eval-metrics"]?.split(",").map((m) => m.trim()).filter(Boolean),
     evaluatorSteps: values["evaluator-steps"] === undefined ? undefined : intOption("evaluator-steps", values["evaluator-steps"], 0),
     holdOut: values["hold-out"] ?? false,
     resumeCommand: `npm run train -- ${process.argv.slice(2).filter((a) => a !== "--resume" && a !== "--force").join(" ")}`,

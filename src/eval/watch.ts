@@ -18,6 +18,11 @@ import type { ImageFit } from "../data/fit";
 import type { PreparedEvaluator } from "./evaluator";
 import { generateSamples } from "./samples";
 import { collapsedRecall, QualityTarget, scoreSamples } from "../experiments/quality";
+import * as tf from "@tensorflow/tfjs";
+import { applyFit } from "../data/fit";
+import { gather } from "../data/dataset";
+import { computeMetric } from "../metrics/registry";
+import { UserError } from "../errors";
 
 export interface QualityLine {
   step: number;
@@ -40,7 +45,22 @@ export interface QualityLine {
   means?: Record<string, number>;
   /** How many steps `means` averages. */
   means_steps?: number;
+  /**
+   * Training seconds up to this step: the trainer's clock without this watch's own evaluations
+   * (checkpoint saves included); a resumed run continues from the last kept line's value.
+   */
+  train_s?: number;
+  /** Images shown to the model so far (its own count where it keeps one, as PGGAN does; else steps x batch). */
+  images?: number;
+  /** With `imageMetrics`: SWD x 1e3 (average and per pyramid level) against the training images, at the training size. */
+  swd?: number;
+  swd_levels?: Record<string, number>;
+  /** With `imageMetrics`: mean MS-SSIM between random pairs of the samples (lower = more diverse). */
+  ms_ssim?: number;
 }
+
+/** The image metrics a watch can add to each line (src/metrics/registry.ts). */
+export const WATCH_IMAGE_METRICS = ["swd", "ms-ssim"];
 
 export interface WatchOptions {
   every: number;
@@ -57,6 +77,15 @@ export interface WatchOptions {
   target?: QualityTarget;
   seed?: number;
   log?: (line: string) => void;
+  /** Images per step, for `images` when the model keeps no count of its own. */
+  batchSize?: number;
+  /**
+   * Also score the samples at the training size with these image metrics (WATCH_IMAGE_METRICS):
+   * SWD against the first n training images (the data the model learns), MS-SSIM between
+   * `msSsimPairs` random pairs of samples (default 10,000, as PGGAN).
+   */
+  imageMetrics?: string[];
+  msSsimPairs?: number;
 }
 
 export function evalsFile(out: string): string {
@@ -76,6 +105,10 @@ export function readEvals(file: string): QualityLine[] {
 export function qualityWatch(o: WatchOptions): TrainCallbacks {
   const file = evalsFile(o.out);
   const keep = readEvals(file).filter((l) => l.step <= (o.startStep ?? 0));
+  const bad = (o.imageMetrics ?? []).filter((m) => !WATCH_IMAGE_METRICS.includes(m));
+  if (bad.length) throw new UserError(`--eval-metrics: ${bad.join(", ")} not one of ${WATCH_IMAGE_METRICS.join(", ")}`);
+  const trainOffset = keep.length ? (keep[keep.length - 1].train_s ?? 0) : 0;
+  let evalSeconds = 0;
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(file, keep.map((l) => JSON.stringify(l) + "\n").join(""));
   const labelled = o.prepared.splits.refB.labels !== undefined;
@@ -102,9 +135,12 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       sums = {};
       counts = {};
       counted = 0;
+      const e0 = performance.now();
       const model = trainer.model as GanModel;
       const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
       const q = scoreSamples(o.prepared, samples, collapsed, { target: o.target, seed });
+      const extra = o.imageMetrics?.length ? imageMetricsOf(model, o, n, seed) : {};
+      const shown = (model as { imagesShown?: unknown }).imagesShown;
       const line: QualityLine = {
         step,
         wall_s: Math.round((performance.now() - t0) / 1000),
@@ -117,10 +153,42 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
         values: rec.values,
         means,
         means_steps: meansSteps,
+        train_s: Math.round((trainOffset + rec.time - evalSeconds) * 10) / 10,
+        images: typeof shown === "number" ? shown : o.batchSize !== undefined ? step * o.batchSize : undefined,
+        ...extra,
       };
+      evalSeconds += (performance.now() - e0) / 1000;
       fs.appendFileSync(file, JSON.stringify(line) + "\n");
       const minClass = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;
-      log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}`);
+      const more = `${line.swd !== undefined ? `  SWD ${line.swd.toFixed(1)}` : ""}${line.ms_ssim !== undefined ? `  MS-SSIM ${line.ms_ssim.toFixed(3)}` : ""}`;
+      log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}${more}`);
     },
   };
+}
+
+/** SWD and MS-SSIM of n samples at the training size (the watch's `imageMetrics`). */
+function imageMetricsOf(model: GanModel, o: WatchOptions, n: number, seed: number): Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> {
+  const g = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: false });
+  // A generator with a linear output (PGGAN) can leave the pixel range: images are clipped to it, as when shown.
+  const fake = tf.tidy(() => tf.clipByValue(tf.tensor4d(g.data, [n, ...g.shape] as [number, number, number, number]), -1, 1) as tf.Tensor4D);
+  const out: Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> = {};
+  try {
+    if (o.imageMetrics!.includes("swd")) {
+      const train = applyFit(o.prepared.splits.train, o.fit);
+      const count = Math.min(n, train.data.length / train.shape.reduce((a, b) => a * b, 1));
+      if (count < n) throw new UserError(`SWD needs as many real images as samples: the training part holds ${count}, the watch draws ${n} (lower --eval-n)`);
+      const real = gather(train, Array.from({ length: n }, (_, i) => i));
+      try {
+        const v = computeMetric("swd", { fake, real: real.x, range: "[-1,1]", seed: 1 });
+        out.swd = v.value;
+        out.swd_levels = Object.fromEntries(Object.entries(v.details).map(([k, x]) => [k.replace("swd-", ""), x]));
+      } finally {
+        tf.dispose([real.x, real.labels ?? []]);
+      }
+    }
+    if (o.imageMetrics!.includes("ms-ssim")) out.ms_ssim = computeMetric("ms-ssim", { fake, range: "[-1,1]", seed: 2, options: { pairs: o.msSsimPairs ?? 10_000 } }).value;
+  } finally {
+    fake.dispose();
+  }
+  return out;
 }

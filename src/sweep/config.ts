@@ -6,6 +6,7 @@
  * Every problem of a configuration is collected and reported at once, in one UserError.
  */
 import * as fs from "fs";
+import { WATCH_IMAGE_METRICS } from "../eval/watch";
 import * as path from "path";
 import { UserError } from "../errors";
 import { MODELS } from "../models/registry";
@@ -34,6 +35,8 @@ export interface SweepConfig {
   evalEvery?: number;
   /** `train --eval-n N`: samples per evaluation during training. */
   evalN?: number;
+  /** `train --eval-metrics a,b`: image metrics (swd, ms-ssim) added to each evaluation. */
+  evalMetrics?: string[];
   /** `--evaluator-steps N` for train and eval alike (the kit evaluator's training steps, when not cached). */
   evaluatorSteps?: number;
   /** The eval step; null: no eval (a run is done when it trained all its steps). */
@@ -64,7 +67,7 @@ export interface Run {
 }
 
 const KEYS = ["out", "models", "data", "variants", "modelSettings", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
-const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery", "evalN", "evaluatorSteps"];
+const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery", "evalN", "evalMetrics", "evaluatorSteps"];
 const EVAL_KEYS = ["n", "metrics", "command"];
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
@@ -164,6 +167,7 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   let holdOut: boolean | undefined;
   let evalEvery: number | undefined;
   let evalN: number | undefined;
+  let evalMetrics: string[] | undefined;
   let evaluatorSteps: number | undefined;
   if (c.train !== undefined) {
     if (typeof c.train !== "object" || c.train === null || Array.isArray(c.train)) problems.push(`"train" must be an object with ${TRAIN_KEYS.join(", ")}`);
@@ -178,6 +182,10 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
       imageSize = int("train.imageSize", t.imageSize, 1, false);
       evalEvery = int("train.evalEvery", t.evalEvery, 1, false);
       evalN = int("train.evalN", t.evalN, 2, false);
+      if (t.evalMetrics !== undefined) {
+        if (!Array.isArray(t.evalMetrics) || t.evalMetrics.some((m) => !WATCH_IMAGE_METRICS.includes(m as string))) problems.push(`train.evalMetrics must be a list of ${WATCH_IMAGE_METRICS.join(", ")}`);
+        else evalMetrics = t.evalMetrics as string[];
+      }
       evaluatorSteps = int("train.evaluatorSteps", t.evaluatorSteps, 1, false);
       if (t.holdOut !== undefined && typeof t.holdOut !== "boolean") problems.push(`train.holdOut must be true or false`);
       else holdOut = t.holdOut as boolean | undefined;
@@ -214,7 +222,7 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
   if (c.description !== undefined && typeof c.description !== "string") problems.push(`"description" must be a string`);
 
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}: ${problems.join("; ")}`);
-  return { file, out, models, data, variants, modelSettings, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evaluatorSteps, eval: evalSettings, results };
+  return { file, out, models, data, variants, modelSettings, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evalMetrics, evaluatorSteps, eval: evalSettings, results };
 }
 
 /** A dataset as a folder name: built-in names as they are, paths by their last parts. */
@@ -246,6 +254,7 @@ export function trainArgs(c: SweepConfig, r: Run, resume: boolean): string[] {
   if (c.holdOut) args.push("--hold-out");
   if (c.evalEvery !== undefined) args.push("--eval-every", String(c.evalEvery));
   if (c.evalN !== undefined) args.push("--eval-n", String(c.evalN));
+  if (c.evalMetrics?.length) args.push("--eval-metrics", c.evalMetrics.join(","));
   if (c.evaluatorSteps !== undefined) args.push("--evaluator-steps", String(c.evaluatorSteps));
   for (const [k, v] of Object.entries({ ...c.modelSettings[r.model], ...c.variants[r.variant] })) args.push("--set", `${k}=${setValue(v)}`);
   if (resume) args.push("--resume");

@@ -347,3 +347,16 @@ function clock(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
+
+/**
+ * Seconds a run trained in all, from its log: each step's `time` counts from the start of its own
+ * part of the run, and a resume starts the clock again at 0, so the parts' last times add up.
+ */
+export function trainedSeconds(history: Pick<StepRecord, "time">[]): number {
+  let total = 0;
+  for (let i = 0; i < history.length; i++) {
+    const endOfPart = i === history.length - 1 || history[i + 1].time < history[i].time;
+    if (endOfPart) total += history[i].time;
+  }
+  return total;
+}
