@@ -20,7 +20,7 @@ import { generateSamples } from "./samples";
 import { collapsedRecall, QualityTarget, scoreSamples } from "../experiments/quality";
 import * as tf from "@tensorflow/tfjs";
 import { applyFit } from "../data/fit";
-import { gather } from "../data/dataset";
+import { Dataset, exampleCount, gather } from "../data/dataset";
 import { computeMetric } from "../metrics/registry";
 import { UserError } from "../errors";
 
@@ -117,6 +117,9 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
   const seed = o.seed ?? 777;
   const t0 = performance.now();
   const log = o.log ?? ((s: string) => console.log(s));
+  // The training images at the training size, the SWD's real set (fitted once, when first needed).
+  let fitted: Dataset | null = null;
+  const trainAtSize = () => (fitted ??= applyFit(o.prepared.splits.train, o.fit));
   let sums: Record<string, number> = {};
   let counts: Record<string, number> = {};
   let counted = 0;
@@ -139,7 +142,7 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       const model = trainer.model as GanModel;
       const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
       const q = scoreSamples(o.prepared, samples, collapsed, { target: o.target, seed });
-      const extra = o.imageMetrics?.length ? imageMetricsOf(model, o, n, seed) : {};
+      const extra = o.imageMetrics?.length ? imageMetricsOf(model, o, n, seed, trainAtSize) : {};
       const shown = (model as { imagesShown?: unknown }).imagesShown;
       const line: QualityLine = {
         step,
@@ -167,15 +170,15 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
 }
 
 /** SWD and MS-SSIM of n samples at the training size (the watch's `imageMetrics`). */
-function imageMetricsOf(model: GanModel, o: WatchOptions, n: number, seed: number): Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> {
+function imageMetricsOf(model: GanModel, o: WatchOptions, n: number, seed: number, trainAtSize: () => Dataset): Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> {
   const g = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: false });
   // A generator with a linear output (PGGAN) can leave the pixel range: images are clipped to it, as when shown.
   const fake = tf.tidy(() => tf.clipByValue(tf.tensor4d(g.data, [n, ...g.shape] as [number, number, number, number]), -1, 1) as tf.Tensor4D);
   const out: Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> = {};
   try {
     if (o.imageMetrics!.includes("swd")) {
-      const train = applyFit(o.prepared.splits.train, o.fit);
-      const count = Math.min(n, train.data.length / train.shape.reduce((a, b) => a * b, 1));
+      const train = trainAtSize();
+      const count = exampleCount(train);
       if (count < n) throw new UserError(`SWD needs as many real images as samples: the training part holds ${count}, the watch draws ${n} (lower --eval-n)`);
       const real = gather(train, Array.from({ length: n }, (_, i) => i));
       try {
