@@ -119,7 +119,7 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const first = lines();
   assert.deepEqual(first.map((l) => l.step), [2, 4]);
   for (const l of first) {
-    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values", "means", "means_steps", "train_s", "images"]);
+    assert.deepEqual(Object.keys(l), ["step", "wall_s", "fd", "fd_ratio", "precision", "recall", "min_class", "met", "values", "means", "means_steps", "train_s", "eval_s", "images"]);
     // Four steps of a tiny DCGAN: far from real digits, so far above the floor and below the target.
     assert.ok(l.fd_ratio > 5 && l.met === false, JSON.stringify(l));
     assert.ok(l.min_class >= 0 && l.min_class <= 0.1);
@@ -197,6 +197,8 @@ test("train --eval-metrics swd,ms-ssim: each evaluation also scores the samples 
   const lines = fs.readFileSync(path.join(out, "evals.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.images), [16, 32], "steps x batch for a model without its own count");
   assert.ok(lines[0].train_s >= 0 && lines[1].train_s > lines[0].train_s && lines[1].train_s <= lines[1].wall_s, JSON.stringify(lines.map((l) => [l.train_s, l.wall_s])));
+  assert.equal(lines[0].eval_s, 0, "nothing evaluated before the first evaluation");
+  assert.ok(lines[1].eval_s > 0 && lines[1].train_s + lines[1].eval_s <= lines[1].wall_s + 1, JSON.stringify(lines[1]));
   assert.deepEqual(Object.keys(lines[1].swd_levels), ["16", "32"], "the pyramid of the 32x32 training size");
   assert.ok(lines[1].ms_ssim > 0 && lines[1].ms_ssim <= 1);
   // The same numbers from the checkpoint: its samples (seed 777, at the training size) against the

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { resolveShard, shardRuns } from "../src/sweep/shard";
-import { checkpointStep, runSweep } from "../src/sweep/run";
+import { checkpointStep, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
 import { UserError } from "../src/errors";
 
@@ -337,4 +337,19 @@ test("sweep end to end with the kit's eval", { skip: !fs.existsSync(path.join(ro
   const ev = JSON.parse(fs.readFileSync(path.join(dir, "out/gan/ring8/default/seed0/eval.json"), "utf8"));
   assert.ok(Object.keys(ev.metrics).length > 0);
   for (const m of Object.values(ev.metrics) as { value: number }[]) assert.equal(typeof m.value, "number");
+});
+
+test("a run without an eval step and without its checkpoint is done when its committed evals.jsonl scored the last step", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-sweep-evals-"));
+  const c = checkSweepConfig({ ...base, out: dir, train: { evalEvery: 6 }, eval: false }, path.join(dir, "s.json"));
+  const [r] = expandRuns(c);
+  assert.equal(runState(c, r).kind, "new");
+  fs.mkdirSync(r.dir, { recursive: true });
+  const line = (step: number) => JSON.stringify({ step, fd_ratio: 9 }) + "\n";
+  fs.writeFileSync(path.join(r.dir, "evals.jsonl"), line(6));
+  assert.equal(runState(c, r).kind, "new", "scored only halfway: trains (again) from the start");
+  fs.appendFileSync(path.join(r.dir, "evals.jsonl"), line(12));
+  assert.equal(runState(c, r).kind, "done", "the last step (12) was scored: the committed results stand");
+  const withEval = checkSweepConfig({ ...base, out: dir, train: { evalEvery: 6 } }, path.join(dir, "s.json"));
+  assert.equal(runState(withEval, expandRuns(withEval)[0]).kind, "new", "a sweep with an eval step still needs its eval.json");
 });

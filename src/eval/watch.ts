@@ -50,6 +50,8 @@ export interface QualityLine {
    * (checkpoint saves included); a resumed run continues from the last kept line's value.
    */
   train_s?: number;
+  /** Seconds this watch has spent evaluating so far (this line's evaluation excluded; resumed runs continue the count). */
+  eval_s?: number;
   /** Images shown to the model so far (its own count where it keeps one, as PGGAN does; else steps x batch). */
   images?: number;
   /** With `imageMetrics`: SWD x 1e3 (average and per pyramid level) against the training images, at the training size. */
@@ -108,6 +110,7 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
   const bad = (o.imageMetrics ?? []).filter((m) => !WATCH_IMAGE_METRICS.includes(m));
   if (bad.length) throw new UserError(`--eval-metrics: ${bad.join(", ")} not one of ${WATCH_IMAGE_METRICS.join(", ")}`);
   const trainOffset = keep.length ? (keep[keep.length - 1].train_s ?? 0) : 0;
+  const evalOffset = keep.length ? (keep[keep.length - 1].eval_s ?? 0) : 0;
   let evalSeconds = 0;
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(file, keep.map((l) => JSON.stringify(l) + "\n").join(""));
@@ -157,6 +160,7 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
         means,
         means_steps: meansSteps,
         train_s: Math.round((trainOffset + rec.time - evalSeconds) * 10) / 10,
+        eval_s: Math.round((evalOffset + evalSeconds) * 10) / 10,
         images: typeof shown === "number" ? shown : o.batchSize !== undefined ? step * o.batchSize : undefined,
         ...extra,
       };

@@ -99,12 +99,28 @@ export function checkpointStep(file: string): number | null {
   }
 }
 
+/**
+ * A run without an eval step whose checkpoint is not here (checkpoints stay out of git) but whose
+ * evals.jsonl (kept in git) scored its last step: its results are final, so it counts as done
+ * rather than being trained again on another machine.
+ */
+function evalsReachedEnd(r: Run, steps: number): boolean {
+  const file = path.join(r.dir, "evals.jsonl");
+  if (!fs.existsSync(file)) return false;
+  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+  try {
+    return lines.length > 0 && (JSON.parse(lines[lines.length - 1]) as { step: number }).step >= steps;
+  } catch {
+    return false;
+  }
+}
+
 /** Where a run stands, from its folder. */
 export function runState(c: SweepConfig, r: Run): RunState {
   const f = files(r);
   const step = checkpointStep(f.ckpt);
   const trained = step !== null && step >= c.steps;
-  if (c.eval ? fs.existsSync(f.eval) : trained) return { kind: "done" };
+  if (c.eval ? fs.existsSync(f.eval) : trained || (step === null && evalsReachedEnd(r, c.steps))) return { kind: "done" };
   if (fs.existsSync(f.failed)) {
     try {
       return { kind: "failed", failed: JSON.parse(fs.readFileSync(f.failed, "utf8")) };
