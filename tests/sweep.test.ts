@@ -69,6 +69,8 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   const small = checkSweepConfig({ ...base, out: "o", train: { evalEvery: 4, evalN: 64, evalMetrics: ["swd", "ms-ssim"], evaluatorSteps: 60 } }, "/x/s.json");
   assert.deepEqual(trainArgs(small, expandRuns(small)[0], false).slice(-8), ["--eval-every", "4", "--eval-n", "64", "--eval-metrics", "swd,ms-ssim", "--evaluator-steps", "60"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalMetrics: ["fid"] } }, "/x/s.json"), /train.evalMetrics must be a list of swd, ms-ssim/);
+  assert.throws(() => checkSweepConfig({ ...base, out: "o", eval: { metrics: ["fd", "swd"] } }, "/x/s.json"), /eval.metrics: swd not among the kit eval's metrics .*SWD and MS-SSIM are train.evalMetrics/);
+  assert.deepEqual(checkSweepConfig({ ...base, out: "o", eval: { metrics: ["swd"], command: ["my-eval"] } }, "/x/s.json").eval?.metrics, ["swd"], "a custom eval command takes its own metrics");
   assert.deepEqual(evalArgs(small, expandRuns(small)[0]).slice(-2), ["--evaluator-steps", "60"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", train: { evalN: 1 } }, "/x/s.json"), /train.evalN/);
   // Per-model settings reach that model's runs only, before the variant's (which win on a shared key).

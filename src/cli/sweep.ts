@@ -20,8 +20,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
                { "out": "../out/sweeps/ring", "models": ["gan"], "data": ["ring8"],
                  "variants": { "base": {}, "slow": { "optimizer.lr": 1e-4 } },
                  "seeds": [0, 1, 2], "steps": 2000, "batchSize": 64, "checkpointEvery": 200,
-                 "train": { "config": "gan.json", "imageSize": 32 },
-                 "eval": { "n": 2000, "metrics": ["swd"] }, "results": "sweeps/ring" }
+                 "train": { "config": "gan.json", "evalEvery": 500 },
+                 "eval": { "n": 2000, "metrics": ["fd", "precision", "recall"] }, "results": "sweeps/ring" }
              runs go in the order models > data > variants > seeds, each in <out>/<model>/<data>/<variant>/seed<S>
              (train.log, latest.ckpt, eval.json); "variants" are --set values of train (default: one
              variant "default" with none); "modelSettings" adds --set values to one model's runs,

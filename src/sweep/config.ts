@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import { WATCH_IMAGE_METRICS } from "../eval/watch";
+import { EVAL_METRICS } from "../eval/evaluate";
 import * as path from "path";
 import { UserError } from "../errors";
 import { MODELS } from "../models/registry";
@@ -202,7 +203,10 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
       evalSettings.n = int("eval.n", e.n, 1, false);
       if (e.metrics !== undefined) {
         if (!Array.isArray(e.metrics) || e.metrics.length === 0 || e.metrics.some((m) => typeof m !== "string" || !/^[A-Za-z0-9._-]+$/.test(m))) problems.push(`eval.metrics must be a non-empty list of metric names`);
-        else evalSettings.metrics = e.metrics as string[];
+        else if (e.command === undefined && e.metrics.some((m) => !EVAL_METRICS.includes(m as string))) {
+          // Found now rather than after hours of training: the kit's eval takes only its own metrics.
+          problems.push(`eval.metrics: ${(e.metrics as string[]).filter((m) => !EVAL_METRICS.includes(m)).join(", ")} not among the kit eval's metrics (${EVAL_METRICS.join(", ")}); SWD and MS-SSIM are train.evalMetrics`);
+        } else evalSettings.metrics = e.metrics as string[];
       }
       if (e.command !== undefined) {
         if (!Array.isArray(e.command) || e.command.length === 0 || e.command.some((s) => typeof s !== "string")) problems.push(`eval.command must be a non-empty list of strings (program and arguments)`);
