@@ -11,8 +11,8 @@
  * A model that misses the target is reported with how far it got, and no claim is judged on it.
  *
  * Why the Fréchet bar is "real images shifted by 1 px" and not the issue's yardstick of 3x the
- * floor: the kit evaluator is a small classifier trained on the dataset itself, and its features
- * are far more sensitive to position and stroke width than Inception's. Its calibration
+ * floor: the kit evaluator is a small classifier trained on the dataset itself, whose features
+ * move with position and stroke width. Its calibration
  * (`npm run eval -- --calibrate`, results/evaluator/) scores the real digits of its own training
  * part, moved right by one pixel, at several times the floor (more than 3x on MNIST and on
  * Fashion-MNIST), so a 3x bar would reject real images for a one-pixel offset: it would not measure
