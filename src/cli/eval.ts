@@ -14,7 +14,7 @@ import { loadImageFolder } from "../data/image-folder";
 import { loadModel } from "../eval/load-model";
 import { generateSamples } from "../eval/samples";
 import { graphEvaluator, kitEvaluator, PreparedEvaluator } from "../eval/evaluator";
-import { EVAL_METRICS, EvalReport, evaluateSamples, checkEvalMetrics, SampleSet } from "../eval/evaluate";
+import { EVAL_METRICS, EvalReport, evaluateSamples, checkEvalMetrics, fdEntry, SampleSet } from "../eval/evaluate";
 import { writeRunSummary } from "../train/run-summary";
 import { checkQuality, collapsedRecall, DEFAULT_TARGET, describeTarget, resolveTarget } from "../experiments/quality";
 import { calibrateTarget } from "../eval/calibrate";
@@ -175,7 +175,7 @@ runMain(async () => {
   const report = evaluateSamples(prepared, samples, { metrics, seed, onProgress });
   (bar as Task | null)?.done();
   // The reproductions' quality target (src/experiments/quality.ts), where the report can judge it.
-  const canJudge = Object.keys(report.metrics).some((k) => k.startsWith("fd-")) && report.metrics.recall !== undefined;
+  const canJudge = fdEntry(report.metrics) !== null && report.metrics.recall !== undefined;
   const quality = canJudge ? checkQuality(report, resolveTarget(prepared, DEFAULT_TARGET, report.n), prepared.splits.refB.labels ? collapsedRecall(prepared) : 0) : null;
   prepared.evaluator.dispose();
   const acc = prepared.evaluator.accuracy;

@@ -40,6 +40,12 @@ export interface EvalReport {
   seconds: number;
 }
 
+/** The Fréchet distance among a report's metrics (named fd-<evaluator>), if it has one. */
+export function fdEntry<M>(metrics: Record<string, M>): { key: string; metric: M } | null {
+  const key = Object.keys(metrics).find((k) => k.startsWith("fd-"));
+  return key ? { key, metric: metrics[key] } : null;
+}
+
 export interface SampleSet {
   data: Float32Array;
   shape: number[];

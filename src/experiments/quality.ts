@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { exampleCount } from "../data/dataset";
-import { EvalReport, evaluateSamples, SampleSet } from "../eval/evaluate";
+import { EvalReport, evaluateSamples, fdEntry, SampleSet } from "../eval/evaluate";
 import type { PreparedEvaluator } from "../eval/evaluator";
 import { shiftRight } from "../eval/degrade";
 
@@ -71,7 +71,7 @@ export function resolveTarget(p: PreparedEvaluator, t: QualityTarget = DEFAULT_T
       const base = tf.tensor4d(ds.data.subarray(0, count * per), [count, ...ds.shape] as [number, number, number, number]);
       return shiftRight(base, 1).dataSync() as Float32Array;
     });
-    const fd = Object.entries(evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["fd"] }).metrics).find(([k]) => k.startsWith("fd-"))![1];
+    const fd = fdEntry(evaluateSamples(p, { data, shape: ds.shape }, { metrics: ["fd"] }).metrics)!.metric;
     ratio = fd.value / (fd.floor as number);
     bars.set(count, ratio);
   }
@@ -99,9 +99,10 @@ export function describeTarget(t: QualityTarget | ResolvedTarget = DEFAULT_TARGE
  */
 export function checkQuality(report: EvalReport, t: ResolvedTarget | (QualityTarget & { fdRatio: number }), collapsedRecall = 0): QualityCheck {
   const criteria: QualityCheck["criteria"] = [];
-  const fdKey = Object.keys(report.metrics).find((k) => k.startsWith("fd-"));
-  if (fdKey) {
-    const { value, floor } = report.metrics[fdKey];
+  const fd = fdEntry(report.metrics);
+  if (fd) {
+    const fdKey = fd.key;
+    const { value, floor } = fd.metric;
     const ratio = value / (floor as number);
     criteria.push({ name: fdKey, target: `<= ${t.fdRatio.toFixed(2)}x floor (${(t.fdRatio * (floor as number)).toFixed(3)})`, value: `${value.toFixed(3)} (${ratio.toFixed(2)}x)`, ok: ratio <= t.fdRatio });
   }
@@ -156,7 +157,7 @@ export interface QualityScore {
  */
 export function scoreSamples(p: PreparedEvaluator, samples: SampleSet, collapsed: number, o: { target?: QualityTarget; seed?: number } = {}): QualityScore {
   const report = evaluateSamples(p, samples, { metrics: ["fd", "precision", "recall"], seed: o.seed ?? 0 });
-  const [fdKey, fd] = Object.entries(report.metrics).find(([k]) => k.startsWith("fd-"))!;
+  const { key: fdKey, metric: fd } = fdEntry(report.metrics)!;
   return {
     fdKey,
     fd: fd.value,
@@ -164,10 +165,6 @@ export function scoreSamples(p: PreparedEvaluator, samples: SampleSet, collapsed
     precision: report.metrics.precision.value,
     recall: report.metrics.recall.value,
     minClass: report.classHistogram ? Math.min(...report.classHistogram) : null,
-    met: checkQuality(report, resolveTarget(p, o.target, exampleCountOf(samples)), collapsed).met,
+    met: checkQuality(report, resolveTarget(p, o.target, report.n), collapsed).met,
   };
-}
-
-function exampleCountOf(s: SampleSet): number {
-  return s.data.length / s.shape.reduce((a, b) => a * b, 1);
 }

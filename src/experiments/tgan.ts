@@ -19,6 +19,7 @@ import { evaluateEvery } from "../train/callbacks";
 import { Trainer } from "../train/trainer";
 import { writeFileDurably } from "../train/durable-write";
 import { differenceVerdict, gateOnQuality, Verdict, whyParts } from "./verdict";
+import { fdEntry } from "../eval/evaluate";
 
 export const LATENTS = ["gaussian", "gaussian-mixture", "t-mixture"] as const;
 export type LatentArm = (typeof LATENTS)[number];
@@ -160,15 +161,15 @@ export function imageScore(evalJson: { metrics: Record<string, { value: number; 
     if (!m[k]) throw new Error(`eval.json of ${model} seed ${seed} has no ${k} (re-run its eval with --metrics fd,precision,recall,inception-score,modified-inception-score,class-accuracy)`);
     return m[k];
   };
-  const fdKey = Object.keys(m).find((k) => k.startsWith("fd-"));
-  if (!fdKey) throw new Error(`eval.json of ${model} seed ${seed} has no Fréchet distance`);
+  const fd = fdEntry(m)?.metric;
+  if (!fd) throw new Error(`eval.json of ${model} seed ${seed} has no Fréchet distance`);
   return {
     model,
     seed,
     is: need("inception-score").value,
     mis: need("modified-inception-score").value,
     classAccuracy: m["class-accuracy"] ? m["class-accuracy"].value : null,
-    fdRatio: m[fdKey].value / (m[fdKey].floor as number),
+    fdRatio: fd.value / (fd.floor as number),
     precision: need("precision").value,
     recall: need("recall").value,
     met: evalJson.quality?.met === true,
