@@ -19,7 +19,7 @@ import type { PreparedEvaluator } from "./evaluator";
 import { generateSamples } from "./samples";
 import { collapsedRecall, QualityTarget, scoreSamples } from "../experiments/quality";
 import * as tf from "@tensorflow/tfjs";
-import { applyFit } from "../data/fit";
+import { applyFit, unfitSamples } from "../data/fit";
 import { Dataset, exampleCount, gather } from "../data/dataset";
 import { computeMetric } from "../metrics/registry";
 import { UserError } from "../errors";
@@ -120,6 +120,9 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
   const seed = o.seed ?? 777;
   const t0 = performance.now();
   const log = o.log ?? ((s: string) => console.log(s));
+  if (o.imageMetrics?.includes("swd") && exampleCount(o.prepared.splits.train) < n) {
+    throw new UserError(`SWD needs as many real images as samples: the training part holds ${exampleCount(o.prepared.splits.train)}, the watch draws ${n} (lower --eval-n)`);
+  }
   // The training images at the training size, the SWD's real set (fitted once, when first needed).
   let fitted: Dataset | null = null;
   const trainAtSize = () => (fitted ??= applyFit(o.prepared.splits.train, o.fit));
@@ -143,9 +146,12 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       counted = 0;
       const e0 = performance.now();
       const model = trainer.model as GanModel;
-      const samples = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
+      // With image metrics the samples are drawn once, at the training size, and cropped or resized
+      // back for the evaluator (what generateSamples' dataSize does to each chunk).
+      const atTrainingSize = o.imageMetrics?.length ? generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: false }) : null;
+      const samples = atTrainingSize ? toDataSize(atTrainingSize, o.fit) : generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: true });
       const q = scoreSamples(o.prepared, samples, collapsed, { target: o.target, seed });
-      const extra = o.imageMetrics?.length ? imageMetricsOf(model, o, n, seed, trainAtSize) : {};
+      const extra = atTrainingSize ? imageMetricsOf(atTrainingSize, o, trainAtSize) : {};
       const shown = (model as { imagesShown?: unknown }).imagesShown;
       const line: QualityLine = {
         step,
@@ -173,18 +179,30 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
   };
 }
 
-/** SWD and MS-SSIM of n samples at the training size (the watch's `imageMetrics`). */
-function imageMetricsOf(model: GanModel, o: WatchOptions, n: number, seed: number, trainAtSize: () => Dataset): Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> {
-  const g = generateSamples({ model, run: { fit: o.fit } }, n, seed, { dataSize: false });
+type Samples = ReturnType<typeof generateSamples>;
+
+/** Samples drawn at the training size, mapped back to the data's size (unfitSamples). */
+function toDataSize(s: Samples, fit: ImageFit): Samples {
+  const x = tf.tensor4d(s.data, [s.data.length / s.shape.reduce((a, b) => a * b, 1), ...s.shape] as [number, number, number, number]);
+  const y = unfitSamples(x, fit);
+  if (y === x) {
+    x.dispose();
+    return s;
+  }
+  const out = { data: y.dataSync() as Float32Array, shape: y.shape.slice(1), classes: s.classes };
+  tf.dispose([x, y]);
+  return out;
+}
+
+/** SWD and MS-SSIM of samples at the training size (the watch's `imageMetrics`). */
+function imageMetricsOf(g: Samples, o: WatchOptions, trainAtSize: () => Dataset): Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> {
+  const n = g.data.length / g.shape.reduce((a, b) => a * b, 1);
   // A generator with a linear output (PGGAN) can leave the pixel range: images are clipped to it, as when shown.
   const fake = tf.tidy(() => tf.clipByValue(tf.tensor4d(g.data, [n, ...g.shape] as [number, number, number, number]), -1, 1) as tf.Tensor4D);
   const out: Pick<QualityLine, "swd" | "swd_levels" | "ms_ssim"> = {};
   try {
     if (o.imageMetrics!.includes("swd")) {
-      const train = trainAtSize();
-      const count = exampleCount(train);
-      if (count < n) throw new UserError(`SWD needs as many real images as samples: the training part holds ${count}, the watch draws ${n} (lower --eval-n)`);
-      const real = gather(train, Array.from({ length: n }, (_, i) => i));
+      const real = gather(trainAtSize(), Array.from({ length: n }, (_, i) => i));
       try {
         const v = computeMetric("swd", { fake, real: real.x, range: "[-1,1]", seed: 1 });
         out.swd = v.value;

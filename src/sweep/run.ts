@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
+import { evalsFile, readEvals } from "../eval/watch";
 import { onStopSignals, StopSignal } from "../train/signals";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -105,13 +106,11 @@ export function checkpointStep(file: string): number | null {
  * rather than being trained again on another machine.
  */
 function evalsReachedEnd(r: Run, steps: number): boolean {
-  const file = path.join(r.dir, "evals.jsonl");
-  if (!fs.existsSync(file)) return false;
-  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
   try {
-    return lines.length > 0 && (JSON.parse(lines[lines.length - 1]) as { step: number }).step >= steps;
+    const lines = readEvals(evalsFile(r.dir));
+    return lines.length > 0 && lines[lines.length - 1].step >= steps;
   } catch {
-    return false;
+    return false; // a damaged file counts as no scores
   }
 }
 
