@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
-import { resolveShard, shardRuns } from "../src/sweep/shard";
+import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
 import { UserError } from "../src/errors";
@@ -112,6 +112,41 @@ test("shards: --shard i/n, Slurm arrays (with MIN offset and STEP), Kubernetes I
     [[{}, { SLURM_ARRAY_TASK_ID: "7", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "0" }], /array has gaps/],
   ];
   for (const [args, pattern] of bad) assert.throws(() => resolveShard(...args), (e: Error) => e instanceof UserError && pattern.test(e.message));
+});
+
+test("--models/--data/--variants/--seeds pick runs (same folders as the whole sweep), shards split the picked ones; unknown values are errors", () => {
+  const digits = path.join(tmp("select-data"), "my-digits");
+  fs.mkdirSync(digits);
+  const c = checkSweepConfig({ ...base, out: "o", models: ["gan", "dcgan"], data: ["ring8", digits], variants: { a: {}, b: {} } }, "/x/s.json");
+  const runs = expandRuns(c);
+  const names = (sel: Parameters<typeof parseSelection>[0]) => selectRuns(runs, parseSelection(sel)).map((r) => r.name);
+  // 2 models x 2 data x 2 variants x 3 seeds = 24; gan only: 12; gan on my-digits (by slug), variant b, seeds 0 and 2: 2
+  assert.equal(names({}).length, 24);
+  assert.equal(names({ models: "gan" }).length, 12);
+  assert.deepEqual(names({ models: "gan", data: "my-digits", variants: "b", seeds: "2,0" }), ["gan/my-digits/b/seed0", "gan/my-digits/b/seed2"]);
+  assert.deepEqual(names({ data: digits, models: "dcgan", variants: "a", seeds: "1" }), ["dcgan/my-digits/a/seed1"]);
+  // a picked run keeps its folder and its index in the whole sweep
+  const one = selectRuns(runs, { models: ["dcgan"], data: ["ring8"], variants: ["a"], seeds: [0] })[0];
+  assert.equal(one.dir, runs.find((r) => r.name === "dcgan/ring8/a/seed0")!.dir);
+  assert.equal(one.index, 12);
+  // shards take every n-th of the picked runs: 6 runs of gan/ring8 split 3/3 in two
+  const picked = selectRuns(runs, { models: ["gan"], data: ["ring8"] });
+  assert.deepEqual(shardRuns(picked, { index: 1, count: 2 }).map((r) => r.name), ["gan/ring8/a/seed1", "gan/ring8/b/seed0", "gan/ring8/b/seed2"]);
+  assert.throws(() => selectRuns(runs, parseSelection({ models: "gan,stylegan", seeds: "7" })), (e: Error) => e instanceof UserError && /--models stylegan: the sweep has gan, dcgan; --seeds 7: the sweep has 0, 1, 2/.test(e.message));
+  assert.throws(() => parseSelection({ seeds: "1e0" }), /--seeds takes plain decimal integers, got "1e0"/);
+  assert.throws(() => parseSelection({ models: "gan,," }), /without empty items/);
+  // on the command line: the dry run lists only the picked runs
+  const dir = tmp("select");
+  const file = writeConfig(dir, { ...base, out: "out" });
+  const r = sweep(["--config", file, "--dry-run", "--seeds", "1,2", "--shard", "1/2"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /3 runs \(2 selected by --seeds\); shard 1\/2 \(--shard\): 1 runs/);
+  assert.match(r.stdout, /#2 gan\/ring8\/default\/seed2: to do/);
+  assert.doesNotMatch(r.stdout, /seed0|seed1/);
+  const bad = sweep(["--config", file, "--models", "dcgan"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: --models dcgan: the sweep has gan$/m);
+  assert.match(sweep(["--config", file, "--collect", "--seeds", "0"]).stderr, /--collect reads the whole sweep/);
 });
 
 test("the shard comes from the environment on the command line too (dry run)", () => {

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
-import { resolveShard, shardRuns } from "../sweep/shard";
+import { parseSelection, resolveShard, selectRuns, shardRuns } from "../sweep/shard";
 import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
@@ -15,7 +15,8 @@ import { UserError } from "../errors";
 import { SIGNAL_EXIT_CODE } from "../train/signals";
 import { noPositionals, parse, runMain } from "./common";
 
-const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shards N] [--dry-run] [--collect]
+const USAGE = `usage: npm run sweep -- --config FILE.json [--models a,b] [--data a,b] [--variants a,b] [--seeds 0,1]
+                         [--shard i/n | --shards N] [--dry-run] [--collect]
   --config   the sweep (JSON; paths in it are relative to its folder), e.g.
                { "out": "../out/sweeps/ring", "models": ["gan"], "data": ["ring8"],
                  "variants": { "base": {}, "slow": { "optimizer.lr": 1e-4 } },
@@ -28,7 +29,10 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--shard i/n | --shard
              e.g. {"tgan": {"codewordMean": "random"}}; "train" may also hold "holdOut": true, "evalEvery": N,
              "evalN": N, "evalMetrics": ["swd", "ms-ssim"] and "evaluatorSteps": N (train's --hold-out,
              --eval-every, --eval-n, --eval-metrics and --evaluator-steps; the last reaches eval too); "eval": false skips eval; "eval.command" replaces the kit's eval
-  --shard    i/n: run only runs i, i+n, i+2n, ... of the sweep (0-based: 0/2 and 1/2 split it in two)
+  --models, --data, --variants, --seeds
+             comma-separated: run only these of the sweep's runs (e.g. --models gan --data mnist to do
+             the cheap runs first); the folders and results are the same as the whole sweep's
+  --shard    i/n: run only runs i, i+n, i+2n, ... of the (selected) runs (0-based: 0/2 and 1/2 split them in two)
              Without it the shard comes from a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT,
              SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N or
              GAN_SWEEP_SHARDS=N, N = the Job's completions); else the whole sweep
@@ -45,12 +49,25 @@ Exit code: 0 when every run of the shard is done, 1 when some failed or were lef
 
 runMain(async () => {
   const { values, positionals } = parse(
-    { config: { type: "string" }, shard: { type: "string" }, shards: { type: "string" }, "dry-run": { type: "boolean" }, collect: { type: "boolean" } },
+    {
+      config: { type: "string" },
+      models: { type: "string" },
+      data: { type: "string" },
+      variants: { type: "string" },
+      seeds: { type: "string" },
+      shard: { type: "string" },
+      shards: { type: "string" },
+      "dry-run": { type: "boolean" },
+      collect: { type: "boolean" },
+    },
     USAGE,
   );
   noPositionals(positionals);
   if (!values.config) throw new UserError("--config FILE.json is required (see --help)");
-  if (values.collect && (values.shard || values.shards || values["dry-run"])) throw new UserError("--collect reads the whole sweep: leave out --shard, --shards and --dry-run");
+  const selecting = ["models", "data", "variants", "seeds"].filter((k) => values[k as keyof typeof values] !== undefined);
+  if (values.collect && (values.shard || values.shards || values["dry-run"] || selecting.length))
+    throw new UserError("--collect reads the whole sweep: leave out --shard, --shards, --dry-run, --models, --data, --variants and --seeds");
+  const selection = parseSelection(values);
   const config = loadSweepConfig(values.config);
   const runs = expandRuns(config);
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
@@ -83,8 +100,10 @@ runMain(async () => {
   }
 
   const shard = resolveShard({ shard: values.shard, shards: values.shards });
-  const mine = shardRuns(runs, shard);
-  console.log(`sweep ${rel(config.file)}: ${runs.length} runs; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} runs; output in ${rel(config.out)}`);
+  const selected = selectRuns(runs, selection);
+  const mine = shardRuns(selected, shard);
+  const picked = selecting.length ? ` (${selected.length} selected by ${selecting.map((k) => `--${k}`).join(", ")})` : "";
+  console.log(`sweep ${rel(config.file)}: ${runs.length} runs${picked}; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} runs; output in ${rel(config.out)}`);
   if (values["dry-run"]) {
     for (const r of mine) {
       const state = runState(config, r);

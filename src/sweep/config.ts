@@ -61,6 +61,8 @@ export interface Run {
   name: string;
   model: string;
   data: string;
+  /** `data` as it appears in the run's folder name (a folder's base name). */
+  dataSlug: string;
   variant: string;
   seed: number;
   /** The run's output folder. */
@@ -244,7 +246,7 @@ export function expandRuns(c: SweepConfig): Run[] {
       for (const variant of Object.keys(c.variants))
         for (const seed of c.seeds) {
           const name = `${model}/${dataSlug(data)}/${variant}/seed${seed}`;
-          runs.push({ index: runs.length, name, model, data, variant, seed, dir: path.join(c.out, ...name.split("/")) });
+          runs.push({ index: runs.length, name, model, data, dataSlug: dataSlug(data), variant, seed, dir: path.join(c.out, ...name.split("/")) });
         }
   return runs;
 }

@@ -1,6 +1,7 @@
 /**
- * Which share of a sweep this process runs. Shard i of n (0-based) takes the runs whose index in
- * the full sweep is i, i + n, i + 2n, ... . The shard comes from, in this order:
+ * Which share of a sweep this process runs: first the runs picked by `--models`, `--data`,
+ * `--variants` and `--seeds` (selectRuns; default all), then shard i of n (0-based) of those, the
+ * runs at positions i, i + n, i + 2n, ... in the sweep's order. The shard comes from, in this order:
  *   1. `--shard i/n`;
  *   2. a Slurm job array: SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT, SLURM_ARRAY_TASK_MIN
  *      (and SLURM_ARRAY_TASK_STEP), so `--array=0-3`, `--array=1-4` and `--array=0-6:2` all work;
@@ -63,7 +64,55 @@ export function resolveShard(opts: { shard?: string; shards?: string }, env: Nod
   return { index: 0, count: 1, source: "whole sweep" };
 }
 
-/** The runs of one shard. */
-export function shardRuns<T extends { index: number }>(runs: T[], shard: { index: number; count: number }): T[] {
-  return runs.filter((r) => r.index % shard.count === shard.index);
+/** The runs of one shard: positions i, i + n, ... of the (selected) runs. */
+export function shardRuns<T>(runs: T[], shard: { index: number; count: number }): T[] {
+  return runs.filter((_, position) => position % shard.count === shard.index);
+}
+
+/** A subset of a sweep by model, data (name or its folder slug), variant and seed; absent = all. */
+export interface RunSelection {
+  models?: string[];
+  data?: string[];
+  variants?: string[];
+  seeds?: number[];
+}
+
+/** `--models a,b` and the like into a selection; numbers for seeds (plain decimal integers). */
+export function parseSelection(raw: { models?: string; data?: string; variants?: string; seeds?: string }): RunSelection {
+  const list = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const items = v.split(",").map((x) => x.trim());
+    if (items.some((x) => !x)) throw new UserError(`--${flag} takes a comma-separated list without empty items, got "${v}"`);
+    return items;
+  };
+  const seeds = list("seeds", raw.seeds);
+  const bad = seeds?.filter((s) => !/^\d+$/.test(s));
+  if (bad?.length) throw new UserError(`--seeds takes plain decimal integers, got ${bad.map((b) => `"${b}"`).join(", ")}`);
+  return { models: list("models", raw.models), data: list("data", raw.data), variants: list("variants", raw.variants), seeds: seeds?.map(Number) };
+}
+
+/**
+ * The runs a selection picks, in the sweep's order (their `index` stays their place in the whole
+ * sweep). A value the sweep does not have is an error naming the ones it has, so a typo does not
+ * silently select nothing.
+ */
+export function selectRuns<T extends { model: string; data: string; dataSlug: string; variant: string; seed: number }>(runs: T[], sel: RunSelection): T[] {
+  const problems: string[] = [];
+  const check = <V>(flag: string, wanted: V[] | undefined, have: V[], alsoHave: V[] = []) => {
+    if (!wanted) return;
+    const unknown = wanted.filter((w) => !have.includes(w) && !alsoHave.includes(w));
+    if (unknown.length) problems.push(`--${flag} ${unknown.join(", ")}: the sweep has ${[...new Set(have)].join(", ")}`);
+  };
+  check("models", sel.models, runs.map((r) => r.model));
+  check("data", sel.data, runs.map((r) => r.dataSlug), runs.map((r) => r.data));
+  check("variants", sel.variants, runs.map((r) => r.variant));
+  check("seeds", sel.seeds, runs.map((r) => r.seed));
+  if (problems.length) throw new UserError(problems.join("; "));
+  return runs.filter(
+    (r) =>
+      (!sel.models || sel.models.includes(r.model)) &&
+      (!sel.data || sel.data.includes(r.data) || sel.data.includes(r.dataSlug)) &&
+      (!sel.variants || sel.variants.includes(r.variant)) &&
+      (!sel.seeds || sel.seeds.includes(r.seed)),
+  );
 }
