@@ -47,7 +47,7 @@ export { inceptionScore, modifiedInceptionScore, scoreImages, classifierProbs, i
 export { trainClassifier, loadGraphClassifier, ProbClassifier, TrainedClassifier } from "./metrics/classifier";
 export { Pggan, PgganConfig, trainProgressive, pgganPhases, pixelNorm, minibatchStddev, mbstdGroup } from "./models/pggan";
 export { kitEvaluator, graphEvaluator, evaluatorSplits, featuresOf, Evaluator, PreparedEvaluator, EVALUATOR_VERSION } from "./eval/evaluator";
-export { evaluateSamples, EvalReport, EVAL_METRICS, SampleSet } from "./eval/evaluate";
+export { evaluateSamples, EvalReport, EVAL_METRICS, fdEntry, SampleSet } from "./eval/evaluate";
 export { loadModel, LoadedModel } from "./eval/load-model";
 export { generateSamples, latentWalk } from "./eval/samples";
 export { applyFit, chooseFit, unfitSamples, ImageFit } from "./data/fit";

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Dataset } from "../src/data/dataset";
-import { latentArithmetic, memorisation, memorisationVerdict, nearestNeighbours, quantile, shareBelow } from "../src/experiments/dcgan";
+import { jumpiness, latentArithmetic, memorisation, memorisationVerdict, nearestNeighbours, quantile, shareBelow, walkJumpiness } from "../src/experiments/dcgan";
 import { useWasm } from "./helpers";
 
 test("nearest neighbours, quantiles and copy shares by hand", async () => {
@@ -26,6 +26,31 @@ test("nearest neighbours, quantiles and copy shares by hand", async () => {
   assert.equal(m.sets.Y.copyShare, 0);
   assert.ok(Math.abs(m.sets.Y.median - 1) < 1e-6);
   tf.dispose([q, ref]);
+});
+
+test("latent walks by hand: an even walk has jumpiness 1, a look-up model that switches once has 9 (one step of 9 carries all the change)", async () => {
+  await useWasm();
+  assert.equal(jumpiness([1, 1, 1]), 1);
+  assert.equal(jumpiness([1, 3]), 1.5);
+  assert.equal(jumpiness([0, 0]), 1, "a walk that never changes is even");
+  // G draws z[0] in every pixel; walk k goes from -0.9 to +0.9 (whatever k), so its 9 frame steps are all 0.2.
+  const model = {
+    latent: (n: number) => tf.tensor2d(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [-0.9, 0] : [0.9, 0])).flat(), [n, 2]),
+    generateFrom: (z: tf.Tensor2D) => tf.tidy(() => tf.tile(z.slice([0, 0], [-1, 1]).reshape([-1, 1, 1, 1]), [1, 2, 2, 1])),
+  };
+  // The training set: all -1 and all +1. The look-up model shows image 0 for the five frames below 0
+  // and image 1 for the five above: 8 steps of 0 and one of 2, so largest / mean = 2 / (2 / 9) = 9.
+  const train: Dataset = { name: "two", shape: [2, 2, 1], data: Float32Array.from([-1, -1, -1, -1, 1, 1, 1, 1]) };
+  const before = tf.memory().numTensors;
+  const w = walkJumpiness(model, train, 3, { keep: 1 });
+  assert.equal(w.G.length, 3);
+  for (const g of w.G) assert.ok(Math.abs(g - 1) < 1e-5, `G ${w.G}`);
+  for (const l of w.lookup) assert.ok(Math.abs(l - 9) < 1e-4, `look-up ${w.lookup}`);
+  assert.equal(w.kept.length, 2, "walk 0's frames and its look-up frames");
+  assert.deepEqual(w.kept[0].shape, [10, 2, 2, 1]);
+  assert.deepEqual(Array.from(w.kept[1].dataSync()).filter((_, i) => i % 4 === 0), [-1, -1, -1, -1, -1, 1, 1, 1, 1, 1]);
+  tf.dispose(w.kept);
+  assert.equal(tf.memory().numTensors, before, "no tensors left behind");
 });
 
 test("memorisation verdict: held below the limit, not held above it, inconclusive when the copying control goes unseen", () => {

@@ -4,7 +4,7 @@
  * and vector arithmetic on averaged latent codes judged by the evaluator against a control.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, exampleCount } from "../data/dataset";
+import { Dataset, exampleCount, gather } from "../data/dataset";
 import { mulberry32 } from "../data/rng";
 import { argmaxRows } from "../metrics/inception-score";
 import { differenceVerdict, Verdict } from "./verdict";
@@ -64,6 +64,43 @@ export function frameSteps(frames: tf.Tensor): number[] {
     const axes = frames.shape.slice(1).map((_, i) => i + 1);
     return Array.from(tf.sqrt(tf.mean(tf.square(tf.sub(b, a)), axes)).dataSync());
   });
+}
+
+/** A walk's jumpiness: its largest frame-to-frame change over its mean change (1: perfectly even, also for a walk that never changes). */
+export function jumpiness(steps: number[]): number {
+  const mean = steps.reduce((a, b) => a + b, 0) / steps.length;
+  return mean > 0 ? Math.max(...steps) / mean : 1;
+}
+
+/**
+ * Latent walks and their look-up baseline: `walks` straight lines of `frames` frames between
+ * random pairs of latent codes (pair k from seed 1000 + k); for each, the jumpiness of G's frames
+ * and of a model that looks training images up (each frame replaced by its nearest training
+ * image of `train`). The first `keep` walks' frames are returned as tensors (G's, then the
+ * look-up's, per walk; the caller disposes them).
+ */
+export function walkJumpiness(
+  model: { latent(n: number, seed: number): tf.Tensor2D; generateFrom(z: tf.Tensor2D): tf.Tensor },
+  train: Dataset,
+  walks: number,
+  o: { frames?: number; keep?: number } = {},
+): { G: number[]; lookup: number[]; kept: tf.Tensor[] } {
+  const frames = o.frames ?? 10;
+  const G: number[] = [];
+  const lookup: number[] = [];
+  const kept: tf.Tensor[] = [];
+  for (let k = 0; k < walks; k++) {
+    const walk = tf.tidy(() => {
+      const [z0, z1] = tf.unstack(model.latent(2, 1000 + k)) as tf.Tensor1D[];
+      return model.generateFrom(interpolate(z0, z1, frames));
+    });
+    const looked = gather(train, Array.from(nearestNeighbours(walk, train).index)).x;
+    G.push(jumpiness(frameSteps(walk)));
+    lookup.push(jumpiness(frameSteps(looked)));
+    if (k < (o.keep ?? 0)) kept.push(walk, looked);
+    else tf.dispose([walk, looked]);
+  }
+  return { G, lookup, kept };
 }
 
 /** Ink of each image: mean of (pixel + 1) / 2, i.e. the share of "white" (the digits are white). */
