@@ -155,6 +155,19 @@ test("a type error and a cell over its time limit are UserErrors too", async () 
   assert.equal(cell.outputs!.at(-1)!.ename, "Timeout");
 });
 
+test("a timed-out cell's kernel takes what the cell started with it: SIGTERM first (a training run saves its checkpoint), nothing left running", async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, "child.pid");
+  const saved = path.join(dir, "saved.txt");
+  // The cell starts a child that, like \`npm run train\`, saves on SIGTERM and exits, then keeps the kernel busy.
+  const child = `process.on("SIGTERM", () => { require("fs").writeFileSync(${JSON.stringify(saved)}, "saved"); process.exit(143); }); require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+  const file = writeNotebook([code(`require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "ignore" });\nconst t0 = Date.now();\nwhile (!require("fs").existsSync(${JSON.stringify(pidFile)}) && Date.now() - t0 < 20000) {}\nwhile (true) {}`)]);
+  await assert.rejects(runNotebook(file, { timeoutPerCellMs: 8000, ...quiet }), /timed out after 8 s/);
+  const pid = Number(fs.readFileSync(pidFile, "utf8"));
+  assert.ok(await gone(pid, 5000), `the cell's child (PID ${pid}) still runs after the runner gave up on the cell`);
+  assert.equal(fs.readFileSync(saved, "utf8"), "saved", "the child got SIGTERM (time to save) before any SIGKILL");
+});
+
 test("a kernel that cannot start is a UserError with its stderr", async () => {
   await assert.rejects(
     KernelClient.start({ env: { NODE_OPTIONS: "--require /no/such/preload.js" }, startTimeoutMs: 20_000 }),

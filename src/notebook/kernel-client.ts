@@ -170,7 +170,10 @@ const WATCHDOG = [
   "  try { const st = fs.readFileSync('/proc/self/stat', 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); }",
   "  catch { try { process.kill(ppid, 0); return ppid; } catch { return -1; } }",
   "};",
-  "setInterval(() => { if (parent() !== ppid) process.kill(process.pid, 'SIGKILL'); }, 500);",
+  // The kernel leads its own process group (spawned detached): SIGTERM the group, so what a cell
+  // started (a sweep's train, say) saves its checkpoint and stops too, then SIGKILL what is left.
+  "const group = (sig) => { try { process.kill(-process.pid, sig); } catch { process.kill(process.pid, sig); } };",
+  "setInterval(() => { if (parent() !== ppid) { group('SIGTERM'); setTimeout(() => group('SIGKILL'), 10000); } }, 500);",
 ].join("\n");
 
 const LAUNCHER = [
@@ -213,8 +216,29 @@ export class KernelClient {
   private exitWaiters: (() => void)[] = [];
   private closed = false;
   private readonly killOnExit = () => {
-    if (!this.exited) this.child.kill("SIGKILL");
+    this.signalGroup("SIGKILL");
   };
+
+  /**
+   * Send `signal` to the kernel's process group: the kernel and every process a cell started
+   * (spawned detached, the kernel leads its own group). Returns false when no process is left in it.
+   */
+  private signalGroup(signal: NodeJS.Signals | 0): boolean {
+    const pid = this.child.pid;
+    if (pid === undefined) return false;
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      if (this.exited) return false;
+      try {
+        this.child.kill(signal === 0 ? 0 : signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
 
   private constructor(
     private readonly child: ChildProcess,
@@ -275,10 +299,13 @@ export class KernelClient {
     } catch {
       throw new UserError("the tslab package is not installed (run npm install)");
     }
+    // Its own process group, so stopping the kernel also stops what its cells started (a sweep's
+    // train and eval processes), instead of leaving them running with nobody to wait for them.
     const child = spawn(process.execPath, ["-e", LAUNCHER, tslabBin, "kernel", "--config-path", connFile], {
       cwd,
       env: { ...process.env, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
     });
     const addr = (port: number) => `tcp://${conn.ip}:${port}`;
     const shell = new zmq.Dealer({ linger: 0 });
@@ -395,19 +422,27 @@ export class KernelClient {
     }
   }
 
-  /** Ask the kernel to shut down (control channel), kill it if it has not exited in time. */
-  async shutdown({ graceMs = 3000 }: { graceMs?: number } = {}): Promise<void> {
+  /**
+   * Ask the kernel to shut down (control channel); if it has not exited within `graceMs`, SIGTERM
+   * its process group (the kernel and what its cells started: a training run saves its checkpoint
+   * on SIGTERM), then SIGKILL whatever is still there after `termMs`. Processes a cell left
+   * running get the same SIGTERM-then-SIGKILL after a graceful shutdown.
+   */
+  async shutdown({ graceMs = 3000, termMs = 15000 }: { graceMs?: number; termMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (!this.exited) {
       const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
       const { id } = this.request("shutdown_request", { restart: false }, this.sendControl);
-      const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      await Promise.race([exited, sleep(graceMs)]);
       this.pending.delete(id);
-      if (!graceful && !this.exited) {
-        this.child.kill("SIGKILL");
-        await Promise.race([exited, sleep(2000)]);
-      }
+    }
+    if (this.signalGroup(0)) {
+      this.signalGroup("SIGTERM");
+      const t0 = Date.now();
+      while (this.signalGroup(0) && Date.now() - t0 < termMs) await sleep(100);
+      this.signalGroup("SIGKILL");
+      if (!this.exited) await Promise.race([new Promise<void>((resolve) => this.exitWaiters.push(resolve)), sleep(2000)]);
     }
     process.off("exit", this.killOnExit);
     this.shell.close();
