@@ -14,6 +14,7 @@ import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, 
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
+import { formatDuration, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
 import { UserError } from "../src/errors";
 
 const root = path.resolve(__dirname, "..");
@@ -147,6 +148,37 @@ test("--models/--data/--variants/--seeds pick runs (same folders as the whole sw
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^error: --models dcgan: the sweep has gan$/m);
   assert.match(sweep(["--config", file, "--collect", "--seeds", "0"]).stderr, /--collect reads the whole sweep/);
+});
+
+test("time estimates: seconds per step from the runs' logged evals.jsonl (same model/data/variant first, else the model's), in the dry run", () => {
+  const dir = tmp("estimate");
+  const c = checkSweepConfig({ ...base, out: path.join(dir, "out"), steps: 100, data: ["ring8", "grid25"], eval: false, train: { evalEvery: 50 } }, path.join(dir, "s.json"));
+  const runs = expandRuns(c);
+  const at = (name: string) => runs.find((r) => r.name === name)!;
+  const log = (name: string, lines: object[]) => {
+    fs.mkdirSync(at(name).dir, { recursive: true });
+    fs.writeFileSync(path.join(at(name).dir, "evals.jsonl"), lines.map((l) => JSON.stringify(l) + "\n").join(""));
+  };
+  // seed0 on ring8: 100 steps in 18 s of training + 2 s of evaluations = 0.2 s a step; seed1: 0.4 s a step.
+  log("gan/ring8/default/seed0", [{ step: 50, train_s: 9, eval_s: 1 }, { step: 100, train_s: 18, eval_s: 2 }]);
+  log("gan/ring8/default/seed1", [{ step: 100, train_s: 40 }]);
+  log("gan/grid25/default/seed0", [{ step: 100, train_s: 100, eval_s: 0 }]);
+  assert.equal(loggedSecondsPerStep(at("gan/ring8/default/seed0")), 0.2);
+  assert.equal(loggedSecondsPerStep(at("gan/ring8/default/seed2")), null, "no file: no timing");
+  // ring8 seed2: the two ring8 runs (median of 0.2 and 0.4 = 0.3), not grid25's 1 s a step
+  assert.deepEqual(stepCost(at("gan/ring8/default/seed2"), runs), { secondsPerStep: 0.30000000000000004, from: ["gan/ring8/default/seed0", "gan/ring8/default/seed1"] });
+  // grid25 seed1: grid25's own run; a run never estimates itself from its own partial log
+  assert.equal(stepCost(at("gan/grid25/default/seed1"), runs)!.secondsPerStep, 1);
+  assert.deepEqual(stepCost(at("gan/grid25/default/seed0"), runs)!.from, ["gan/ring8/default/seed0", "gan/ring8/default/seed1"], "no other grid25 run logged: the model's runs on other data");
+  assert.equal(formatDuration(45), "45 s");
+  assert.equal(formatDuration(600), "10 min");
+  assert.equal(formatDuration(7200), "2.0 h");
+  const file = writeConfig(dir, { ...base, out: "out", steps: 100, data: ["ring8", "grid25"], eval: false, train: { evalEvery: 50 } });
+  const r = sweep(["--config", file, "--dry-run", "--data", "grid25"]);
+  assert.equal(r.code, 0, r.stderr);
+  // grid25 seeds 1 and 2: 100 steps at 1 s; seed0 (its log ended at step 100, no checkpoint, eval false) is done
+  assert.match(r.stdout, /#4 gan\/grid25\/default\/seed1: to do; about 2 min of training \(1\.00 s a step as gan\/grid25\/default\/seed0 logged it\)/);
+  assert.match(r.stdout, /training still to do in this shard: about 3 min at the logged speeds/);
 });
 
 test("the shard comes from the environment on the command line too (dry run)", () => {

@@ -9,6 +9,7 @@ import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../sweep/shard";
 import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
+import { formatDuration, stepCost } from "../sweep/estimate";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
 import { UserError } from "../errors";
@@ -37,7 +38,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--models a,b] [--data
              SLURM_ARRAY_TASK_MIN) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with --shards N or
              GAN_SWEEP_SHARDS=N, N = the Job's completions); else the whole sweep
   --shards   N: the number of shards of a Kubernetes Indexed Job (its completions)
-  --dry-run  list this shard's runs, their state and commands; run nothing
+  --dry-run  list this shard's runs, their state and commands, and the training time still to go
+             (at the seconds per step the sweep's runs of the same model logged in evals.jsonl); run nothing
   --collect  aggregate every finished run of the sweep (all shards) into <out>/summary.csv, .md and
              .html (mean ± std, n and each seed's value per model/data/variant and metric), print it,
              list missing and failed runs; with "results" in the config also results/<notebook>/<experiment>.json
@@ -105,14 +107,31 @@ runMain(async () => {
   const picked = selecting.length ? ` (${selected.length} selected by ${selecting.map((k) => `--${k}`).join(", ")})` : "";
   console.log(`sweep ${rel(config.file)}: ${runs.length} runs${picked}; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} runs; output in ${rel(config.out)}`);
   if (values["dry-run"]) {
+    let left = 0;
+    let unknown = 0;
     for (const r of mine) {
       const state = runState(config, r);
       const owner = liveOwner(r);
-      console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}`);
+      // Training time still to go, at the seconds per step the sweep's other runs logged.
+      let estimate = "";
+      if (state.kind === "new" || state.kind === "partial" || state.kind === "failed") {
+        const cost = stepCost(r, runs);
+        const from = state.kind === "partial" ? state.step : 0;
+        if (cost) {
+          const s = cost.secondsPerStep * (config.steps - from);
+          left += s;
+          estimate = `; about ${formatDuration(s)} of training (${cost.secondsPerStep.toFixed(2)} s a step as ${cost.from.length === 1 ? cost.from[0] : `${cost.from.length} runs of the sweep`} logged it)`;
+        } else unknown++;
+      }
+      console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}${estimate}`);
       if (state.kind !== "done") {
         if (state.kind !== "trained") console.log(`      train ${trainArgs(config, r, state.kind === "partial").join(" ")}`);
         if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
       }
+    }
+    if (left > 0 || unknown > 0) {
+      const rest = unknown ? `; ${unknown} run(s) without an estimate (no run of their model has logged its time: train with --eval-every to log it)` : "";
+      console.log(`training still to do in this shard: about ${formatDuration(left)} at the logged speeds (the machine that logged them; \`npm run bench\` compares machines)${rest}`);
     }
     return;
   }
