@@ -6,7 +6,7 @@
  * notebook reads committed files: runs can finish on different machines or cluster nodes, and a
  * fresh clone shows the full budget without training again (checkpoints stay out of git).
  *
- * "checks" = { trainSeconds, liveG (the live G's quality, beside the averaged G's in the eval),
+ * "checks" = { trainSeconds, seconds (of the checks), liveG (the live G's quality, beside the averaged G's in the eval),
  *   memorisation { n, threshold, copyShare, median, cdf (share below each of CDF_BINS) },
  *   walks { frames, jumpinessG[], jumpinessLookup[] }, arithmetic (latentArithmetic's result) }.
  *
@@ -122,6 +122,8 @@ runMain(async () => {
   const round = (v: number) => Math.round(v * 1e5) / 1e5;
   report.checks = {
     trainSeconds: trainedSeconds(loaded.header.history),
+    /** This step's own time (the kit eval's is the report's "seconds"). */
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
     liveG,
     memorisation: { n: nMem, q: mem.q, threshold: mem.threshold, copyShare: g.copyShare, median: quantile(g.distances, 0.5), cdf: CDF_BINS.map((b) => round(shareBelow(g.distances, b))) },
     walks: { frames: 10, jumpinessG: w.G.map(round), jumpinessLookup: w.lookup.map(round) },
