@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
 import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
-import { budgetFile, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
+import { budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
 const root = path.resolve(__dirname, "..");
@@ -120,4 +120,9 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   assert.match(rows[2]["wall time (measured)"], /^2\.1 h \(.* on \d+ cores, load [\d.]+, \d{4}-\d\d-\d\d\)$/);
   // Budget records are not result files: the claims table ignores them.
   assert.deepEqual(readResults(dir), []);
+  // From scratch: a notebook run of 300 s whose sweep took 20 s (its runs finished earlier) but whose
+  // runs logged 1,000 s of training costs 300 - 20 + 1,000 = 1,280 s on a fresh clone; a run that
+  // trained everything itself (sweep 250 s, logged 240 s) keeps its measured 300 s.
+  assert.equal(budgetFromScratch(300, 20, 1000), 1280);
+  assert.equal(budgetFromScratch(300, 250, 240), 300);
 });

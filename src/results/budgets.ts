@@ -62,6 +62,16 @@ export function budgetRuns(notebook: string, env: NodeJS.ProcessEnv = process.en
   return out;
 }
 
+/**
+ * A budget's wall time from scratch, from a run of its notebook: the notebook's own time, with the
+ * part spent in its sweeps (`sweepSeconds`, short when runs finished earlier were skipped) replaced
+ * by the training and evaluation time those runs logged (`loggedSeconds`), which a fresh clone
+ * without their files spends. Never below the measured wall time.
+ */
+export function budgetFromScratch(wallSeconds: number, sweepSeconds: number, loggedSeconds: number): number {
+  return Math.max(wallSeconds, wallSeconds - sweepSeconds + loggedSeconds);
+}
+
 function duration(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} min`;
