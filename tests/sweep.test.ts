@@ -178,7 +178,7 @@ test("time estimates: seconds per step from the runs' logged evals.jsonl (same m
   assert.equal(r.code, 0, r.stderr);
   // grid25 seeds 1 and 2: 100 steps at 1 s; seed0 (its log ended at step 100, no checkpoint, eval false) is done
   assert.match(r.stdout, /#4 gan\/grid25\/default\/seed1: to do; about 2 min of training \(1\.00 s a step as gan\/grid25\/default\/seed0 logged it\)/);
-  assert.match(r.stdout, /training still to do in this shard: about 3 min at the logged speeds/);
+  assert.match(r.stdout, /training still to do in this shard: about 3 min at the logged speeds \(those of the machine/);
 });
 
 test("the shard comes from the environment on the command line too (dry run)", () => {

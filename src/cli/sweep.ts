@@ -129,10 +129,11 @@ runMain(async () => {
         if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
       }
     }
-    if (left > 0 || unknown > 0) {
-      const rest = unknown ? `; ${unknown} run(s) without an estimate (no run of their model has logged its time: train with --eval-every to log it)` : "";
-      console.log(`training still to do in this shard: about ${formatDuration(left)} at the logged speeds (the machine that logged them; \`npm run bench\` compares machines)${rest}`);
-    }
+    const why = "no run of their model has logged its time yet: runs log it in evals.jsonl with train.evalEvery";
+    if (left > 0) {
+      const rest = unknown ? `, plus ${unknown} run(s) without an estimate (${why})` : "";
+      console.log(`training still to do in this shard: about ${formatDuration(left)} at the logged speeds (those of the machine that logged them; \`npm run bench\` compares machines)${rest}`);
+    } else if (unknown > 0) console.log(`training still to do in this shard: ${unknown} run(s), no estimate: ${why}`);
     return;
   }
   const outcome = await runSweep(config, mine);
