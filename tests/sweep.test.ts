@@ -14,7 +14,8 @@ import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, 
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
-import { formatDuration, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
+import { loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
+import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
 const root = path.resolve(__dirname, "..");

@@ -72,7 +72,8 @@ export function budgetFromScratch(wallSeconds: number, sweepSeconds: number, log
   return Math.max(wallSeconds, wallSeconds - sweepSeconds + loggedSeconds);
 }
 
-function duration(s: number): string {
+/** A duration for a table or a log line: seconds under 90 s, minutes under 90 min, else hours. */
+export function formatDuration(s: number): string {
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} min`;
   return `${(s / 3600).toFixed(1)} h`;
@@ -89,7 +90,7 @@ export function budgetRows(notebook: string, plans: Record<Budget, string>, env:
     return {
       budget: b,
       runs: plans[b],
-      "wall time (measured)": r ? `${duration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
+      "wall time (measured)": r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
     };
   });
 }

@@ -45,9 +45,3 @@ export function stepCost(r: Run, runs: Run[]): StepCost | null {
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { secondsPerStep: median, from: pool.map((p) => p.o.name) };
 }
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
