@@ -29,7 +29,8 @@ import { writeFileDurably } from "../train/durable-write";
 import { gridPng } from "../viz/image-grid";
 import { UserError } from "../errors";
 import { collapsedRecall, scoreSamples } from "./quality";
-import { latentArithmetic, memorisation, nearestNeighbours, quantile, shareBelow, walkJumpiness } from "./dcgan";
+import { CDF_BINS, latentArithmetic, memorisation, nearestNeighbours, quantile, shareBelow, walkJumpiness } from "./dcgan";
+import { summarise } from "./verdict";
 
 const USAGE = `usage: node --import tsx src/experiments/dcgan-eval.ts --checkpoint FILE --json FILE [--data NAME] [--n N]
   [--walks N] [--pool N] [--trials N] [--metrics a,b] [--evaluator-steps N] [--seed S]
@@ -39,9 +40,6 @@ The kit's eval (npm run eval) of a DCGAN checkpoint, plus the DCGAN notebook's p
   --walks   latent walks of 10 frames (default 100)
   --pool    latent codes drawn to find the arithmetic's concepts (default 4,000)
   --trials  arithmetic trials per ordered class pair (default 100)`;
-
-/** Distances (RMS pixel, [-1, 1] images) at which the memorisation CDF is kept. */
-export const CDF_BINS = Array.from({ length: 41 }, (_, i) => i / 40);
 
 runMain(async () => {
   const { values } = parse(
@@ -99,10 +97,11 @@ runMain(async () => {
   const samples = model.generate(nMem, 3);
   const mem = memorisation(splits.train, refA.x, { G: samples });
   const g = mem.sets.G;
-  const nearest = nearestNeighbours(samples.slice([0, 0, 0, 0], [16, -1, -1, -1]), splits.train);
-  const pairs = tf.tidy(() => tf.concat([samples.slice([0, 0, 0, 0], [16, -1, -1, -1]), gather(splits.train, Array.from(nearest.index)).x]) as tf.Tensor4D);
-  fs.writeFileSync(path.join(dir, "nearest.png"), gridPng(pairs, { columns: 16, cellSize: 28 }));
-  tf.dispose([pairs, samples, refA.x]);
+  const row = samples.slice([0, 0, 0, 0], [Math.min(16, nMem), -1, -1, -1]);
+  const nearest = nearestNeighbours(row, splits.train);
+  const pairs = tf.tidy(() => tf.concat([row, gather(splits.train, Array.from(nearest.index)).x]) as tf.Tensor4D);
+  fs.writeFileSync(path.join(dir, "nearest.png"), gridPng(pairs, { columns: row.shape[0], cellSize: 28 }));
+  tf.dispose([pairs, row, samples, refA.x]);
   log(`memorisation: copy share ${(100 * g.copyShare).toFixed(1)}% below ${mem.threshold.toFixed(3)}`);
 
   // Latent walks against a look-up model; the first four of each kind as an image.
@@ -110,7 +109,7 @@ runMain(async () => {
   const strip = tf.concat(w.kept) as tf.Tensor4D;
   fs.writeFileSync(path.join(dir, "walks.png"), gridPng(strip, { columns: 10, cellSize: 32 }));
   tf.dispose([strip, ...w.kept]);
-  log(`walks: jumpiness G ${mean(w.G).toFixed(2)}, look-up ${mean(w.lookup).toFixed(2)}`);
+  log(`walks: jumpiness G ${summarise(w.G).mean.toFixed(2)}, look-up ${summarise(w.lookup).mean.toFixed(2)}`);
 
   const probs = prepared.evaluator.probs;
   if (!probs) throw new UserError(`the evaluator of ${data.name} has no classes: the arithmetic's concepts need them`);
@@ -141,8 +140,4 @@ interface DcganLike {
   generate(n: number, seed: number): tf.Tensor4D;
   generateFrom(z: tf.Tensor2D): tf.Tensor;
   dispose(): void;
-}
-
-function mean(v: number[]): number {
-  return v.reduce((a, b) => a + b, 0) / v.length;
 }

@@ -118,6 +118,9 @@ export function shareBelow(values: ArrayLike<number>, threshold: number): number
   return values.length ? k / values.length : NaN;
 }
 
+/** Distances (RMS pixel, [-1, 1] images) at which memorisation CDFs are drawn and kept (dcgan-eval.ts, the notebook). */
+export const CDF_BINS = Array.from({ length: 41 }, (_, i) => i / 40);
+
 /** The q-quantile of `values` (nearest rank on the sorted values). */
 export function quantile(values: ArrayLike<number>, q: number): number {
   const s = Float64Array.from(values).sort();
