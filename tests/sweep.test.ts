@@ -14,7 +14,7 @@ import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, 
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
-import { loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
+import { loggedCosts, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
@@ -167,10 +167,10 @@ test("time estimates: seconds per step from the runs' logged evals.jsonl (same m
   assert.equal(loggedSecondsPerStep(at("gan/ring8/default/seed0")), 0.2);
   assert.equal(loggedSecondsPerStep(at("gan/ring8/default/seed2")), null, "no file: no timing");
   // ring8 seed2: the two ring8 runs (median of 0.2 and 0.4 = 0.3), not grid25's 1 s a step
-  assert.deepEqual(stepCost(at("gan/ring8/default/seed2"), runs), { secondsPerStep: 0.30000000000000004, from: ["gan/ring8/default/seed0", "gan/ring8/default/seed1"] });
+  assert.deepEqual(stepCost(at("gan/ring8/default/seed2"), loggedCosts(runs)), { secondsPerStep: 0.30000000000000004, from: ["gan/ring8/default/seed0", "gan/ring8/default/seed1"] });
   // grid25 seed1: grid25's own run; a run never estimates itself from its own partial log
-  assert.equal(stepCost(at("gan/grid25/default/seed1"), runs)!.secondsPerStep, 1);
-  assert.deepEqual(stepCost(at("gan/grid25/default/seed0"), runs)!.from, ["gan/ring8/default/seed0", "gan/ring8/default/seed1"], "no other grid25 run logged: the model's runs on other data");
+  assert.equal(stepCost(at("gan/grid25/default/seed1"), loggedCosts(runs))!.secondsPerStep, 1);
+  assert.deepEqual(stepCost(at("gan/grid25/default/seed0"), loggedCosts(runs))!.from, ["gan/ring8/default/seed0", "gan/ring8/default/seed1"], "no other grid25 run logged: the model's runs on other data");
   assert.equal(formatDuration(45), "45 s");
   assert.equal(formatDuration(600), "10 min");
   assert.equal(formatDuration(7200), "2.0 h");

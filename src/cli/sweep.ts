@@ -9,7 +9,7 @@ import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../sweep/shard";
 import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
-import { stepCost } from "../sweep/estimate";
+import { loggedCosts, stepCost } from "../sweep/estimate";
 import { formatDuration } from "../results/budgets";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
@@ -110,13 +110,14 @@ runMain(async () => {
   if (values["dry-run"]) {
     let left = 0;
     let unknown = 0;
+    const logged = loggedCosts(runs);
     for (const r of mine) {
       const state = runState(config, r);
       const owner = liveOwner(r);
       // Training time still to go, at the seconds per step the sweep's other runs logged.
       let estimate = "";
       if (state.kind === "new" || state.kind === "partial" || state.kind === "failed") {
-        const cost = stepCost(r, runs);
+        const cost = stepCost(r, logged);
         const from = state.kind === "partial" ? state.step : 0;
         if (cost) {
           const s = cost.secondsPerStep * (config.steps - from);

@@ -28,20 +28,26 @@ export function loggedSecondsPerStep(r: Run): number | null {
   return (last.train_s + (last.eval_s ?? 0)) / last.step;
 }
 
-/**
- * The cost of a step of `r` from the other runs of the sweep: those of the same model, data and
- * variant if any logged timings, else those of the same model; null when none did.
- */
-export function stepCost(r: Run, runs: Run[]): StepCost | null {
-  const timed = runs.flatMap((o) => {
-    const s = o.name === r.name ? null : loggedSecondsPerStep(o);
-    return s === null ? [] : [{ o, s }];
+/** The runs that logged their timings, each with its seconds per step (read once per sweep listing). */
+export function loggedCosts(runs: Run[]): { run: Run; secondsPerStep: number }[] {
+  return runs.flatMap((run) => {
+    const s = loggedSecondsPerStep(run);
+    return s === null ? [] : [{ run, secondsPerStep: s }];
   });
-  const same = timed.filter(({ o }) => o.model === r.model && o.data === r.data && o.variant === r.variant);
-  const pool = same.length ? same : timed.filter(({ o }) => o.model === r.model);
+}
+
+/**
+ * The cost of a step of `r` from the other runs of the sweep (`logged`, from loggedCosts): those
+ * of the same model, data and variant if any logged timings, else those of the same model; null
+ * when none did.
+ */
+export function stepCost(r: Run, logged: { run: Run; secondsPerStep: number }[]): StepCost | null {
+  const timed = logged.filter(({ run }) => run.name !== r.name);
+  const same = timed.filter(({ run }) => run.model === r.model && run.data === r.data && run.variant === r.variant);
+  const pool = same.length ? same : timed.filter(({ run }) => run.model === r.model);
   if (!pool.length) return null;
-  const sorted = pool.map((p) => p.s).sort((a, b) => a - b);
+  const sorted = pool.map((p) => p.secondsPerStep).sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { secondsPerStep: median, from: pool.map((p) => p.o.name) };
+  return { secondsPerStep: median, from: pool.map((p) => p.run.name) };
 }
