@@ -1,4 +1,4 @@
-/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN. */
+/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN and a LatentGan. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,6 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../src/nn/module";
 import { WeightAverage } from "../src/nn/weight-average";
 import { Dcgan } from "../src/models/dcgan";
+import { LatentGan, latentGanShape, TGAN_DEFAULTS } from "../src/models/tgan";
+import { ring8, sampleMixture } from "../src/data/mixtures";
+import { subSeed } from "../src/nn/init";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { ShuffledBatches } from "../src/data/dataset";
 import { Trainer } from "../src/train/trainer";
@@ -73,6 +76,45 @@ test("a DCGAN with ema samples from the average, checkpoints it and restores it 
   assert.throws(() => new Dcgan({ ema: 1 }), /ema/);
   assert.throws(() => new Dcgan({ ema: -0.1 }), /ema/);
   for (const m of [model, again, plain]) m.dispose();
+  trainer.dispose();
+  t2.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G and of its latent mixture, the same way on every sampling path, and checkpoints it", async () => {
+  await useWasm();
+  const data = sampleMixture(ring8(), 256, 1);
+  const settings = { ...latentGanShape(data), conditioning: "none" as const, auxClassifier: false, hidden: [16, 16], noiseDim: 4, components: 3, prior: "t-mixture" as const, learnLatent: true, ema: 0.9 };
+  const model = new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 });
+  assert.deepEqual(Object.keys(model.modules()), ["G", "D", "G_avg"]);
+  assert.deepEqual(Object.keys(new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, ema: 0 }).modules()), ["G", "D"]);
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(data, 5), { steps: 3, batchSize: 32, progress: false });
+  const before = tf.memory().numTensors;
+  const read = (t: tf.Tensor) => {
+    const v = Array.from(t.dataSync());
+    t.dispose();
+    return v;
+  };
+  const sampled = read(model.generate(8, 2));
+  const codes = model.latent(8, 2);
+  assert.deepEqual(read(model.generateFrom(codes)), sampled, "generate(n, seed) = generateFrom(latent(n, seed)), both from the average");
+  codes.dispose();
+  const liveCodes = tf.tidy(() => model.G.input(8, null, subSeed(2, "generate") || 1));
+  const live = read(tf.tidy(() => model.G.apply(liveCodes, false)));
+  const liveZ = read(liveCodes);
+  assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
+  assert.ok(read(model.sampleLatent(8, 2)).some((v, i) => Math.abs(v - liveZ[i]) > 1e-5), "the latent mixture's mu and sigma are averaged too");
+  assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-latent-"));
+  const file = path.join(dir, "latest.ckpt");
+  await trainer.save(file, 3, 3);
+  const again = new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 });
+  const t2 = new Trainer(again);
+  await t2.load(file);
+  assert.deepEqual(read(again.generate(8, 2)), sampled, "restored average, same samples");
+  assert.throws(() => new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, ema: 1 }), /ema/);
+  for (const m of [model, again]) m.dispose();
   trainer.dispose();
   t2.dispose();
   fs.rmSync(dir, { recursive: true, force: true });

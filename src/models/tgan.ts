@@ -37,6 +37,7 @@ import { ModelSettings, userSettings } from "./settings";
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "../nn/layers";
 import { Module } from "../nn/module";
+import { WeightAverage } from "../nn/weight-average";
 import { normal002, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -318,6 +319,11 @@ export interface LatentGanConfig {
   alpha: number;
   generatorLoss: GeneratorLoss;
   optimizer: AdamConfig;
+  /**
+   * Decay of a moving average of G's weights (latent prior included) used for sampling
+   * (src/nn/weight-average.ts), e.g. 0.999; 0 (the papers) samples from the live G.
+   */
+  ema: number;
   seed: number;
 }
 
@@ -350,6 +356,7 @@ export const TGAN_DEFAULTS: LatentGanConfig = {
   alpha: 1,
   generatorLoss: "non-saturating",
   optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  ema: 0,
   seed: 0,
 };
 
@@ -381,6 +388,7 @@ const CHECKS: Partial<Record<keyof LatentGanConfig, Rule>> = {
   alpha: rules.nonNegative,
   generatorLoss: rules.oneOf("saturating", "non-saturating"),
   optimizer: adamRule,
+  ema: (v) => (v === 0 || (typeof v === "number" && v > 0 && v < 1) ? null : "must be 0 (off) or in (0, 1)"),
   seed: rules.nonNegativeInt,
 };
 
@@ -514,6 +522,8 @@ export class LatentGan implements GanModel {
   readonly G: LatentGenerator;
   readonly D: AuxDiscriminator;
   readonly players: Player[];
+  /** The moving average of G's weights that samples come from, when `ema` > 0. */
+  readonly Gavg: WeightAverage | null;
   readonly divergenceHint = "Lower the learning rate (e.g. 2e-4 -> 1e-4) or alpha; with learned t-mixture scales, a sigmaReg > 0 keeps sigma from collapsing.";
 
   constructor(
@@ -529,6 +539,7 @@ export class LatentGan implements GanModel {
         : null;
     this.G = new LatentGenerator({ ...c, seed: subSeed(c.seed, "G") }, dcgan);
     this.D = new AuxDiscriminator({ ...c, seed: subSeed(c.seed, "D") }, dcgan);
+    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -589,8 +600,17 @@ export class LatentGan implements GanModel {
     return { loss, logs };
   }
 
+  afterStep(): void {
+    this.Gavg?.update();
+  }
+
   modules(): Record<string, Module> {
-    return { G: this.G, D: this.D };
+    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+  }
+
+  /** `fn` with the averaged G's weights in place when there is one (sampling, never training). */
+  private sampling<T>(fn: () => T): T {
+    return this.Gavg ? this.Gavg.use(fn) : fn();
   }
 
   private shaped(x: tf.Tensor): tf.Tensor {
@@ -600,7 +620,7 @@ export class LatentGan implements GanModel {
 
   /** Samples for given classes (null: unconditional), eval mode, deterministic in `seed`. */
   generateFor(classes: Int32Array | null, n: number, seed: number): tf.Tensor {
-    return tf.tidy(() => this.shaped(this.G.apply(this.G.input(n, classes, subSeed(seed, "generate") || 1), false)));
+    return this.sampling(() => tf.tidy(() => this.shaped(this.G.apply(this.G.input(n, classes, subSeed(seed, "generate") || 1), false))));
   }
 
   /** n samples; class-conditional models cycle through the classes 0, 1, ..., K-1, 0, ... */
@@ -611,12 +631,12 @@ export class LatentGan implements GanModel {
   /** G's input codes [n, p + q] (conditional models: classes 0, 1, ..., K-1, 0, ...). */
   latent(n: number, seed: number, classIndex?: number): tf.Tensor2D {
     const classes = !this.conditional ? null : classIndex === undefined ? cycleClasses(n, this.config.numClasses) : this.oneClass(n, classIndex);
-    return this.G.input(n, classes, subSeed(seed, "generate") || 1);
+    return this.sampling(() => this.G.input(n, classes, subSeed(seed, "generate") || 1));
   }
 
   /** Samples (eval mode) from G's input codes of `latent`. */
   generateFrom(z: tf.Tensor2D): tf.Tensor {
-    return tf.tidy(() => this.shaped(this.G.apply(z, false)));
+    return this.sampling(() => tf.tidy(() => this.shaped(this.G.apply(z, false))));
   }
 
   private oneClass(n: number, classIndex: number): Int32Array {
@@ -633,7 +653,7 @@ export class LatentGan implements GanModel {
 
   /** Draws of the latent prior z' [n, p] (without codewords), e.g. to plot the mixture. */
   sampleLatent(n: number, seed: number): tf.Tensor2D {
-    return this.G.latent.sample(n, seed || 1);
+    return this.sampling(() => this.G.latent.sample(n, seed || 1));
   }
 
   flopsPerStep(batchSize: number): number {
@@ -643,6 +663,7 @@ export class LatentGan implements GanModel {
   dispose(): void {
     this.G.dispose();
     this.D.dispose();
+    this.Gavg?.dispose();
   }
 }
 
