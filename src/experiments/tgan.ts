@@ -8,6 +8,9 @@
  * Each run (data x latent x seed) is a resumable unit: its small result (modes covered and
  * high-quality share at each evaluation, and a few final points) is written to a JSON file and a
  * later call with the same settings reads it instead of training again.
+ *
+ * The gate of these claims is that a run's points lie on the data (LATENT_GATE), not how many
+ * modes it covers: coverage is what the claims measure.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -36,6 +39,8 @@ export interface LatentRunOptions {
   evalPoints?: number;
   /** Mixture components of the two mixture latents (default 10, t-GAN's N). */
   components?: number;
+  /** The networks and optimiser, alike for the three latents (default: the mixture's, latentRecipe). */
+  recipe?: Partial<LatentRecipe>;
   /** Folder for the per-run result files (skip runs already there); none: always train. */
   cacheDir?: string;
   progress?: boolean;
@@ -46,20 +51,48 @@ export interface LatentRun {
   latent: LatentArm;
   seed: number;
   /** The settings the run was made with (a cached file with other settings is not reused). */
-  settings: { steps: number; batchSize: number; every: number; evalPoints: number; components: number };
+  settings: { steps: number; batchSize: number; every: number; evalPoints: number; components: number; recipe?: LatentRecipe };
   evaluations: { step: number; modes: number; highQuality: number }[];
   /** The first 500 generated points of the last evaluation, rounded to 1e-3. */
   points: number[];
   seconds: number;
 }
 
-/** The model of one arm, with the MLP of latentGanShape and Adam 1e-3 / 0.5 (the GAN notebook's ring settings). */
-export function latentModel(data: Dataset, latent: LatentArm, seed: number, components = 10): LatentGan {
+/** What the three arms share: G's and D's hidden layers, Adam's learning rate (beta1 0.5), and the moving average of G sampled from. */
+export interface LatentRecipe {
+  hidden: number[];
+  lr: number;
+  /** Decay of the moving average of G's weights (latent mixture included) that points come from; 0 samples from the live G. */
+  ema: number;
+}
+
+/**
+ * The recipe of the runs on each mixture: the GAN notebook's ring settings (two hidden layers of
+ * 128, Adam 1e-3 / 0.5) with points drawn from a moving average of G (decay 0.999); on the grid,
+ * three hidden layers of 256, since the two of 128 put few points on its 25 modes within the
+ * steps. Fixed from probes of the Gaussian arm alone, before the runs (results/tgan/latent-recipe-probe/):
+ * without the average, the live G's share of points on the ring's modes swings from one evaluation
+ * to the next at this learning rate.
+ */
+export const LATENT_RECIPES: Record<string, LatentRecipe> = {
+  ring8: { hidden: [128, 128], lr: 1e-3, ema: 0.999 },
+  grid25: { hidden: [256, 256, 256], lr: 1e-3, ema: 0.999 },
+};
+
+/** The recipe of a mixture's runs (LATENT_RECIPES; the ring's for other mixtures). */
+export function latentRecipe(m: Mixture | string): LatentRecipe {
+  return LATENT_RECIPES[typeof m === "string" ? m : m.name] ?? LATENT_RECIPES.ring8;
+}
+
+/** The model of one arm (the MLP of latentGanShape with the recipe's hidden layers, lr and ema). */
+export function latentModel(data: Dataset, latent: LatentArm, seed: number, components = 10, recipe: LatentRecipe = latentRecipe(data.name)): LatentGan {
   const shape: Partial<LatentGanConfig> = {
     ...latentGanShape(data),
     conditioning: "none",
     auxClassifier: false,
-    optimizer: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+    hidden: recipe.hidden,
+    optimizer: { lr: recipe.lr, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+    ema: recipe.ema,
   };
   const arm: Partial<LatentGanConfig> =
     latent === "gaussian" ? { prior: "gaussian", learnLatent: false } : { prior: latent, learnLatent: true, components, sigmaReg: 0 };
@@ -72,14 +105,15 @@ function runFile(dir: string, data: string, latent: LatentArm, seed: number): st
 
 /** One run: read from the cache when it holds one with the same settings, else train (and write it). */
 export async function latentRun(mixture: Mixture, latent: LatentArm, seed: number, o: LatentRunOptions): Promise<LatentRun> {
-  const settings = { steps: o.steps, batchSize: o.batchSize, every: o.every, evalPoints: o.evalPoints ?? 2500, components: o.components ?? 10 };
+  const recipe: LatentRecipe = { ...latentRecipe(mixture), ...o.recipe };
+  const settings = { steps: o.steps, batchSize: o.batchSize, every: o.every, evalPoints: o.evalPoints ?? 2500, components: o.components ?? 10, recipe };
   const file = o.cacheDir ? runFile(o.cacheDir, mixture.name, latent, seed) : null;
   if (file && fs.existsSync(file)) {
     const cached = JSON.parse(fs.readFileSync(file, "utf8")) as LatentRun;
     if (JSON.stringify(cached.settings) === JSON.stringify(settings)) return cached;
   }
   const data = sampleMixture(mixture, 10000, 1);
-  const model = latentModel(data, latent, seed, settings.components);
+  const model = latentModel(data, latent, seed, settings.components, recipe);
   const trainer = new Trainer(model);
   const evaluations: LatentRun["evaluations"] = [];
   let points: number[] = [];
@@ -113,23 +147,36 @@ export async function latentRun(mixture: Mixture, latent: LatentArm, seed: numbe
 
 export const last = (r: LatentRun) => r.evaluations[r.evaluations.length - 1];
 
-/** Whether a run met its mixture's target at its last evaluation. */
+/** Whether a run met its mixture's full target (modes covered and high quality) at its last evaluation: shown, not the gate. */
 export function metMixtureTarget(r: LatentRun, m: Mixture): boolean {
   return meetsTarget(last(r), mixtureTarget(m));
 }
 
 /**
+ * The gate of the latent claims: at the last evaluation at least half of a run's points are high
+ * quality (within 3 standard deviations of a mode; mixtureTarget's bar), i.e. G draws points of the
+ * data. The modes covered are not part of it, since they are what the claims compare: the first
+ * version also asked for 75% of the modes, so that a t-mixture covering all 8 of the ring's modes
+ * against a Gaussian covering 2 could only come out "inconclusive".
+ */
+export const LATENT_GATE = { highQuality: 0.5 };
+
+export function metLatentGate(r: LatentRun): boolean {
+  return last(r).highQuality >= LATENT_GATE.highQuality;
+}
+
+/**
  * The two latent claims on one mixture, from the final modes covered per seed, each judged only
- * when every run of both compared latents met the mixture's target (the reproduction rule: every
- * model a claim is tested with works; gating on the claimed-better model alone would leave a claim
- * that it is worse impossible to see):
+ * when every run of both compared latents passed the gate (LATENT_GATE: the reproduction rule,
+ * every model a claim is tested with works; gating on the claimed-better model alone would leave
+ * a claim that it is worse impossible to see):
  *   - "the t-mixture covers more modes than a Gaussian latent";
  *   - "...than a Gaussian mixture alike in all but its tails" (heavy tails, not the mixture).
  */
 export function latentVerdicts(runs: LatentRun[], m: Mixture): { vsGaussian: Verdict; vsMixture: Verdict } {
   const of = (latent: LatentArm) => runs.filter((r) => r.data === m.name && r.latent === latent).sort((a, b) => a.seed - b.seed);
   const modes = (latent: LatentArm) => of(latent).map((r) => last(r).modes);
-  const gates = (latents: LatentArm[]) => latents.flatMap((l) => of(l).map((r) => ({ name: `${l} seed ${r.seed}`, met: metMixtureTarget(r, m) })));
+  const gates = (latents: LatentArm[]) => latents.flatMap((l) => of(l).map((r) => ({ name: `${l} seed ${r.seed}`, met: metLatentGate(r) })));
   return {
     vsGaussian: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian"), { direction: "higher" }), gates(["t-mixture", "gaussian"])),
     vsMixture: gateOnQuality(differenceVerdict(modes("t-mixture"), modes("gaussian-mixture"), { direction: "higher" }), gates(["t-mixture", "gaussian-mixture"])),
