@@ -180,7 +180,7 @@ export class Dcgan implements GanModel {
       generatorLoss: rules.oneOf("saturating", "non-saturating"),
       optimizer: adamRule,
       augment: rules.oneOf(...AUGMENT_POLICIES),
-      ema: (v) => (v === 0 || (typeof v === "number" && v > 0 && v < 1) ? null : "must be 0 (off) or in (0, 1)"),
+      ema: rules.emaDecay,
       seed: rules.nonNegativeInt,
     }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });

@@ -388,7 +388,7 @@ const CHECKS: Partial<Record<keyof LatentGanConfig, Rule>> = {
   alpha: rules.nonNegative,
   generatorLoss: rules.oneOf("saturating", "non-saturating"),
   optimizer: adamRule,
-  ema: (v) => (v === 0 || (typeof v === "number" && v > 0 && v < 1) ? null : "must be 0 (off) or in (0, 1)"),
+  ema: rules.emaDecay,
   seed: rules.nonNegativeInt,
 };
 

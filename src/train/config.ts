@@ -16,6 +16,8 @@ export const rules = {
   /** lo <= v <= hi */
   inClosed: (lo: number, hi: number) => (v: unknown) => (typeof v === "number" && v >= lo && v <= hi ? null : `must be in [${lo}, ${hi}]`),
   oneOf: (...options: unknown[]) => (v: unknown) => (options.includes(v) ? null : `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}`),
+  /** A moving-average decay (src/nn/weight-average.ts): 0 (off) or in (0, 1). */
+  emaDecay: (v: unknown) => (v === 0 || (typeof v === "number" && v > 0 && v < 1) ? null : "must be 0 (off) or in (0, 1)"),
   powerOfTwo: (v: unknown) => (Number.isInteger(v) && (v as number) > 0 && ((v as number) & ((v as number) - 1)) === 0 ? null : "must be a power of two"),
 };
 
