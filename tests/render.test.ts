@@ -67,6 +67,22 @@ test("legends keep names up to 40% of the chart's width", () => {
   assert.ok(shown.length >= 30 && shown.length < 60, `a 60-character name is shortened with an ellipsis (${shown.length})`);
 });
 
+test("scatter markers: plotly's size is the diameter; an open symbol is an outline drawn over what came before", () => {
+  const fig = {
+    data: [
+      { x: [0, 1], y: [0, 1], name: "points", type: "scatter", mode: "markers", marker: { size: 4 } },
+      { x: [0.5], y: [0.5], name: "modes", type: "scatter", mode: "markers", marker: { size: 10, symbol: "circle-open", color: "black" } },
+      { x: [0.2], y: [0.2], name: "plain", type: "scatter", mode: "markers" },
+    ],
+    layout: { title: { text: "t" } },
+  };
+  const circles = [...figureSvg(fig).matchAll(/<circle [^>]*\/>/g)].map((m) => m[0]);
+  assert.equal(circles.length, 4);
+  assert.match(circles[0], /r="2" fill="#[0-9a-f]{6}" fill-opacity="0.6"/, "size 4: radius 2, filled");
+  assert.match(circles[2], /r="5" fill="none" stroke="black" stroke-width="1.5"/, "size 10 open: radius 5, outline only");
+  assert.match(circles[3], /r="2.5" fill=/, "no size: the default radius");
+});
+
 test("text in the raster: the title is drawn (fonts found), not only lines", () => {
   const withTitle = ink(svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40"><rect width="200" height="40" fill="white"/><text x="5" y="28" font-family="sans-serif" font-size="20">Hello</text></svg>`));
   assert.ok(withTitle.inked > 0.02, `text drawn (${(withTitle.inked * 100).toFixed(1)}% of pixels); no font on this machine? (Debian: fonts-dejavu-core)`);

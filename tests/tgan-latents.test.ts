@@ -60,6 +60,10 @@ test("latent verdicts: judged when every compared run's points lie on the data (
   // A collapsed Gaussian latent (2 of 8 modes, its points on them) is what the claim is about: judged, held.
   const collapsed = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, 2, 0.95))], ring8());
   assert.equal(collapsed.vsGaussian.verdict, "held");
+  // Every run of both latents covering all 8 modes: the measure's ceiling, not a "no".
+  const ceiling = latentVerdicts([...seeds.map((s) => run("t-mixture", s, 8)), ...seeds.map((s) => run("gaussian", s, 8))], ring8());
+  assert.equal(ceiling.vsGaussian.verdict, "inconclusive");
+  assert.match(ceiling.vsGaussian.why, /best value \(8\)/);
 });
 
 test("tgan-latent-runs.ts makes the notebook's runs into a cache and skips the finished ones; bad options are one error line", () => {

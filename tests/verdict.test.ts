@@ -43,6 +43,24 @@ test("difference verdicts: held, not held (both ways) and inconclusive on hand-m
   assert.match(verdictLine("improved BEGAN lowers M_global by 0.072", noisy), /^improved BEGAN lowers M_global by 0.072: inconclusive \(A - B = /);
 });
 
+test("difference verdicts on ties: no spread and no difference is not held, unless every seed sits at the measure's best value", () => {
+  // A = B = {5, 5, 5}: d = 0, se = 0, interval [0, 0]: A is not higher, and more seeds would not change that.
+  const tie = differenceVerdict([5, 5, 5], [5, 5, 5], { direction: "higher" });
+  assert.equal(tie.verdict, "not held");
+  assert.deepEqual(tie.interval, [0, 0]);
+  // All 8 of 8 modes on both sides: the measure is at its ceiling and cannot show "more".
+  const ceiling = differenceVerdict([8, 8, 8, 8, 8], [8, 8, 8, 8, 8], { direction: "higher", best: 8 });
+  assert.equal(ceiling.verdict, "inconclusive");
+  assert.match(ceiling.why, /every seed of A and B at the measure's best value \(8\)/);
+  // One seed below the ceiling on a side: judged as usual (A {8, 8, 8} vs B {8, 8, 7}: d = 1/3, se = sqrt(1/3 / 3) = 0.333, interval [-0.333, 1]).
+  assert.equal(differenceVerdict([8, 8, 8], [8, 8, 7], { direction: "higher", best: 8 }).verdict, "inconclusive");
+  assert.match(differenceVerdict([8, 8, 8], [8, 8, 7], { direction: "higher", best: 8 }).why, /more seeds would decide/);
+  // A tie at another value than the best is a "no" even with best given.
+  assert.equal(differenceVerdict([6, 6, 6], [6, 6, 6], { direction: "higher", best: 8 }).verdict, "not held");
+  // "Lower" claims: a tie is not held as well.
+  assert.equal(differenceVerdict([0.1, 0.1, 0.1], [0.1, 0.1, 0.1], { direction: "lower", effect: 0.05 }).verdict, "not held");
+});
+
 function report(fd: number, floor: number, hist: number[] | null, recall: number, recallFloor: number): EvalReport {
   return {
     evaluator: { name: "kit-x-v1", accuracy: 0.99, key: "k", cached: true },

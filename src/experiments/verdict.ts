@@ -11,7 +11,10 @@
  *   - the interval lies wholly on the claimed side of 0 but short of the claimed effect: not held
  *     (an effect in the claimed direction, smaller than claimed);
  *   - the interval excludes the claimed effect and reaches 0 or the other side: not held;
- *   - the interval holds both 0 and the claimed effect: inconclusive (too noisy for these seeds).
+ *   - the interval holds both 0 and the claimed effect: inconclusive (too noisy for these seeds);
+ *   - every seed of A and B the same value: not held (no difference, and no spread for more seeds
+ *     to narrow), unless that value is the measure's best (`best`, e.g. all 8 of the ring's modes
+ *     covered): then inconclusive, since a measure at its ceiling cannot show A above B.
  * With `effect` 0 the claim is only the direction: held when the interval excludes 0 on the claimed
  * side, not held when it excludes 0 on the other side, else inconclusive.
  */
@@ -52,6 +55,8 @@ export interface DifferenceClaim {
   z?: number;
   /** Fewest values per side for any verdict but inconclusive (default 3). */
   minSeeds?: number;
+  /** The measure's best attainable value in the claimed direction (e.g. the number of modes for "covers more modes"). */
+  best?: number;
 }
 
 function fmt(v: number): string {
@@ -71,6 +76,9 @@ export function differenceVerdict(a: number[], b: number[], claim: DifferenceCla
   const base = { difference: d, stderr: se, interval };
   const numbers = `A - B = ${fmt(d)} ± ${fmt(z * se)} (${z} s.e.; A ${fmt(sa.mean)} over ${sa.n}, B ${fmt(sb.mean)} over ${sb.n})`;
   if (sa.n < minSeeds || sb.n < minSeeds) return { verdict: "inconclusive", why: `${numbers}: fewer than ${minSeeds} seeds on a side`, ...base };
+  if (claim.best !== undefined && [...a, ...b].every((v) => v === claim.best)) {
+    return { verdict: "inconclusive", why: `${numbers}: every seed of A and B at the measure's best value (${claim.best}), where it cannot show a difference`, ...base };
+  }
   // Work in the claim's direction: s > 0 means "as claimed".
   const sign = claim.direction === "lower" ? -1 : 1;
   const lo = Math.min(sign * interval[0], sign * interval[1]);
@@ -80,7 +88,8 @@ export function differenceVerdict(a: number[], b: number[], claim: DifferenceCla
     if (effect === 0 || hi >= effect) return { verdict: "held", why: `${numbers}: ${claimed}, as claimed`, ...base };
     return { verdict: "not held", why: `${numbers}: ${claim.direction}, but by less than the claimed ${fmt(effect)}`, ...base };
   }
-  if (effect > 0 ? hi < effect : hi < 0) {
+  const tie = lo === 0 && hi === 0; // every seed of A and B the same value
+  if (effect > 0 ? hi < effect : hi < 0 || tie) {
     return { verdict: "not held", why: `${numbers}: the interval excludes ${effect > 0 ? `a difference of ${fmt(effect)}` : `A ${claim.direction} than B`}`, ...base };
   }
   return { verdict: "inconclusive", why: `${numbers}: the interval holds both no difference and ${claimed}; more seeds would decide`, ...base };

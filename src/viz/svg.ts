@@ -15,6 +15,10 @@ interface Series {
   type: string;
   mode: string;
   color: string;
+  /** Marker diameter in px (plotly's marker.size), when the figure sets one. */
+  size?: number;
+  /** An open marker (plotly symbols ending in "-open"): outline only, e.g. to mark targets over dense points. */
+  open: boolean;
 }
 
 function text(layoutTitle: unknown): string {
@@ -50,6 +54,8 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
     type: String(d.type ?? "scatter"),
     mode: String(d.mode ?? "lines"),
     color: ((d.marker as { color?: string })?.color as string) ?? COLORS[i % COLORS.length],
+    size: typeof (d.marker as { size?: unknown })?.size === "number" ? ((d.marker as { size: number }).size) : undefined,
+    open: /-open$/.test(String((d.marker as { symbol?: unknown })?.symbol ?? "")),
   }));
   const categorical = series.some((s) => s.x.some((v) => typeof v === "string"));
   const cats = categorical ? [...new Set(series.flatMap((s) => s.x.map(String)))] : [];
@@ -113,8 +119,9 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
       out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ")}"/>`);
     }
     if (s.mode.includes("markers")) {
-      const r = pts.length > 500 ? 1.2 : 2.5;
-      for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="${r}" fill="${s.color}" fill-opacity="0.6"/>`);
+      const r = s.size !== undefined ? Math.min(12, s.size / 2) : pts.length > 500 ? 1.2 : 2.5;
+      const paint = s.open ? `fill="none" stroke="${s.color}" stroke-width="1.5"` : `fill="${s.color}" fill-opacity="0.6"`;
+      for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="${r}" ${paint}/>`);
     }
   });
   if (legendW) {
