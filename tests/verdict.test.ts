@@ -48,6 +48,7 @@ test("difference verdicts on ties: no spread and no difference is not held, unle
   const tie = differenceVerdict([5, 5, 5], [5, 5, 5], { direction: "higher" });
   assert.equal(tie.verdict, "not held");
   assert.deepEqual(tie.interval, [0, 0]);
+  assert.match(tie.why, /every seed of A and B the same value, no difference$/);
   // All 8 of 8 modes on both sides: the measure is at its ceiling and cannot show "more".
   const ceiling = differenceVerdict([8, 8, 8, 8, 8], [8, 8, 8, 8, 8], { direction: "higher", best: 8 });
   assert.equal(ceiling.verdict, "inconclusive");

@@ -88,8 +88,8 @@ export function differenceVerdict(a: number[], b: number[], claim: DifferenceCla
     if (effect === 0 || hi >= effect) return { verdict: "held", why: `${numbers}: ${claimed}, as claimed`, ...base };
     return { verdict: "not held", why: `${numbers}: ${claim.direction}, but by less than the claimed ${fmt(effect)}`, ...base };
   }
-  const tie = lo === 0 && hi === 0; // every seed of A and B the same value
-  if (effect > 0 ? hi < effect : hi < 0 || tie) {
+  if (lo === 0 && hi === 0) return { verdict: "not held", why: `${numbers}: every seed of A and B the same value, no difference`, ...base };
+  if (effect > 0 ? hi < effect : hi < 0) {
     return { verdict: "not held", why: `${numbers}: the interval excludes ${effect > 0 ? `a difference of ${fmt(effect)}` : `A ${claim.direction} than B`}`, ...base };
   }
   return { verdict: "inconclusive", why: `${numbers}: the interval holds both no difference and ${claimed}; more seeds would decide`, ...base };
