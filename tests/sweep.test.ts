@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
-import { checkpointStep, runState, runSweep } from "../src/sweep/run";
+import { checkpointStep, describeState, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv } from "../src/sweep/collect";
 import { loggedCosts, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
@@ -421,5 +421,8 @@ test("a run without an eval step and without its checkpoint is done when its com
   fs.appendFileSync(path.join(r.dir, "evals.jsonl"), line(12));
   assert.equal(runState(c, r).kind, "done", "the last step (12) was scored: the committed results stand");
   const withEval = checkSweepConfig({ ...base, out: dir, train: { evalEvery: 6 } }, path.join(dir, "s.json"));
-  assert.equal(runState(withEval, expandRuns(withEval)[0]).kind, "new", "a sweep with an eval step still needs its eval.json");
+  const stranded = runState(withEval, expandRuns(withEval)[0]);
+  assert.deepEqual(stranded, { kind: "new", scoredTo: 12 }, "a sweep with an eval step still needs its eval.json");
+  assert.match(describeState(stranded, 12), /trained to step 12 elsewhere .* checkpoint is not here .* trains again/);
+  assert.equal(describeState(runState(c, expandRuns(c)[0]), 12), "done");
 });

@@ -49,7 +49,8 @@ export type RunState =
   | { kind: "failed"; failed: FailedRecord }
   | { kind: "trained" }
   | { kind: "partial"; step: number }
-  | { kind: "new" };
+  /** `scoredTo`: evals.jsonl (kept in git) reached the last step, but the checkpoint the eval step needs is not here. */
+  | { kind: "new"; scoredTo?: number };
 
 export const files = (r: Run) => ({
   ckpt: path.join(r.dir, "latest.ckpt"),
@@ -129,6 +130,7 @@ export function runState(c: SweepConfig, r: Run): RunState {
   }
   if (trained) return { kind: "trained" };
   if (step !== null) return { kind: "partial", step };
+  if (c.eval && evalsReachedEnd(r, c.steps)) return { kind: "new", scoredTo: c.steps };
   return { kind: "new" };
 }
 
@@ -143,7 +145,9 @@ export function describeState(s: RunState, steps: number): string {
     case "partial":
       return `checkpoint at step ${s.step} of ${steps}: will resume`;
     case "new":
-      return "to do";
+      return s.scoredTo === undefined
+        ? "to do"
+        : `to do: trained to step ${s.scoredTo} elsewhere (evals.jsonl), but its checkpoint is not here and the eval step needs it: trains again`;
   }
 }
 
