@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, describeState, runState, runSweep } from "../src/sweep/run";
-import { collect, collectedCsv } from "../src/sweep/collect";
+import { collect, collectedCsv, sweepProgress } from "../src/sweep/collect";
 import { loggedCosts, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
@@ -425,4 +425,20 @@ test("a run without an eval step and without its checkpoint is done when its com
   assert.deepEqual(stranded, { kind: "new", scoredTo: 12 }, "a sweep with an eval step still needs its eval.json");
   assert.match(describeState(stranded, 12), /trained to step 12 elsewhere .* checkpoint is not here .* trains again/);
   assert.equal(describeState(runState(c, expandRuns(c)[0]), 12), "done");
+});
+
+test("sweepProgress: one line with the finished runs and where the others stand", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-sweep-progress-"));
+  const c = checkSweepConfig({ ...base, out: dir, steps: 12000, train: { evalEvery: 6000 }, eval: false }, path.join(dir, "s.json"));
+  const runs = expandRuns(c);
+  assert.equal(sweepProgress(c, runs), "0 of 3 runs finished");
+  // seed 0: scored at its last step (committed evals.jsonl); seed 1: a checkpoint header at step 3,500
+  fs.mkdirSync(runs[0].dir, { recursive: true });
+  fs.writeFileSync(path.join(runs[0].dir, "evals.jsonl"), [6000, 12000].map((step) => JSON.stringify({ step, fd_ratio: 9 }) + "\n").join(""));
+  fs.mkdirSync(runs[1].dir, { recursive: true });
+  const head = Buffer.from(JSON.stringify({ step: 3500 }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  fs.writeFileSync(path.join(runs[1].dir, "latest.ckpt"), Buffer.concat([Buffer.from("GANCKPT1"), len, head]));
+  assert.equal(sweepProgress(c, runs), "1 of 3 runs finished (gan/ring8/default/seed0); gan/ring8/default/seed1 at step 3,500 of 12,000");
 });

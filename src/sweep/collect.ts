@@ -155,3 +155,19 @@ export function writeCollected(c: SweepConfig, col: Collected): string[] {
   const html = saveHtml(path.join(c.out, "summary.html"), title, collectedFigures(col));
   return [csv, md, html];
 }
+
+/**
+ * Where a sweep stands, in one line for a notebook run at a smaller budget: "3 of 6 runs finished
+ * (a, b, c); d at step 3,574 of 10,000". Finished means done as the sweep counts it (eval.json, or
+ * for sweeps without an eval step a checkpoint or committed evals.jsonl at the last step).
+ */
+export function sweepProgress(c: SweepConfig, runs: Run[]): string {
+  const done: string[] = [];
+  const partial: string[] = [];
+  for (const r of runs) {
+    const s = runState(c, r);
+    if (s.kind === "done") done.push(r.name);
+    else if (s.kind === "partial") partial.push(`${r.name} at step ${s.step.toLocaleString("en-US")} of ${c.steps.toLocaleString("en-US")}`);
+  }
+  return `${done.length} of ${runs.length} runs finished${done.length ? ` (${done.join(", ")})` : ""}${partial.length ? `; ${partial.join(", ")}` : ""}`;
+}
