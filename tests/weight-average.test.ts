@@ -1,4 +1,4 @@
-/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN and a LatentGan. */
+/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN, a LatentGan and a PGGAN. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../src/nn/module";
 import { WeightAverage } from "../src/nn/weight-average";
 import { Dcgan } from "../src/models/dcgan";
+import { Pggan, PgganConfig, trainProgressive } from "../src/models/pggan";
 import { LatentGan, latentGanShape, TGAN_DEFAULTS } from "../src/models/tgan";
 import { ring8, sampleMixture } from "../src/data/mixtures";
 import { subSeed } from "../src/nn/init";
@@ -114,6 +115,61 @@ test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G a
   await t2.load(file);
   assert.deepEqual(read(again.generate(8, 2)), sampled, "restored average, same samples");
   assert.throws(() => new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, ema: 1 }), /ema/);
+  for (const m of [model, again]) m.dispose();
+  trainer.dispose();
+  t2.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a PGGAN with ema samples from the average on every sampling path while it grows, keeps untrained blocks as they are, and checkpoints the average", async () => {
+  await useWasm();
+  const data = syntheticDigits({ count: 32, seed: 3, size: 8 });
+  // Widths 8 and 4 at 4x4 and 8x8; 16 images per phase, 4 a step: steps 0-3 at 4x4, 4-7 fade into 8x8.
+  const cfg: Partial<PgganConfig> = { imageSize: 8, channels: 1, latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16, batchSizes: { 4: 4, 8: 4 }, ema: 0.9, seed: 2 };
+  const model = new Pggan(cfg);
+  assert.deepEqual(Object.keys(model.modules()), ["G", "D", "G_avg"]);
+  assert.deepEqual(Object.keys(new Pggan({ ...cfg, ema: 0 }).modules()), ["G", "D"], "ema 0: the live G, as the paper's training");
+  const trainer = new Trainer(model);
+  const read = (t: tf.Tensor) => {
+    const v = Array.from(t.dataSync());
+    t.dispose();
+    return v;
+  };
+  await trainProgressive(trainer, new ShuffledBatches(data, 1), { progress: false, seed: 1, totalImages: 12 });
+  assert.equal(model.resolution, 4);
+  // The 8x8 block has not trained yet: its average is its live weights (to float rounding of d w + (1 - d) w).
+  const live = new Map(model.G.namedVariables());
+  const untouched = model.G.variablesFor(8, true).filter((v) => !model.G.variablesFor(4, false).includes(v));
+  assert.ok(untouched.length > 0);
+  const avgOf = model.Gavg!.namedVariables();
+  for (const [name, v] of live) {
+    if (!untouched.includes(v)) continue;
+    const a = avgOf.get(name)!.dataSync();
+    const w = v.dataSync();
+    assert.ok(w.every((x, i) => Math.abs(a[i] - x) <= 1e-6 * (1 + Math.abs(x))), `${name}: not trained, not moved`);
+  }
+  const before = tf.memory().numTensors;
+  const sampled = read(model.generate(4, 1));
+  const z = model.latent(4, 1);
+  assert.deepEqual(read(model.generateFrom(z)), sampled, "generate(n, seed) = generateFrom(latent(n, seed))");
+  const liveSamples = read(tf.tidy(() => model.synth(z)));
+  z.dispose();
+  assert.ok(sampled.some((v, i) => Math.abs(v - liveSamples[i]) > 1e-4), "the averaged G differs from the live one after training");
+  assert.equal(read(model.generateAt(4, 1, 8)).length, 4 * 8 * 8, "generateAt upsamples the average's 4x4 images");
+  assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
+  // Into the fade: the average follows the growing network.
+  await trainProgressive(trainer, new ShuffledBatches(data, 1), { progress: false, seed: 1, totalImages: 24 });
+  assert.equal(model.phase.kind, "fade");
+  const fading = read(model.generate(4, 1));
+  assert.equal(fading.length, 4 * 8 * 8);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-pggan-"));
+  const file = path.join(dir, "latest.ckpt");
+  await trainer.save(file, trainer.history.length, 1);
+  const again = new Pggan(cfg);
+  const t2 = new Trainer(again);
+  await t2.load(file);
+  assert.deepEqual(read(again.generate(4, 1)), fading, "restored average and progress, same samples");
+  assert.throws(() => new Pggan({ ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();
   t2.dispose();

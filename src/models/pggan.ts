@@ -49,6 +49,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { EqualizedConv2d, EqualizedDense } from "../nn/equalized";
+import { WeightAverage } from "../nn/weight-average";
 import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -81,6 +82,12 @@ export interface PgganConfig {
   /** Train the final network at full resolution from the start (no growing, alpha 1). */
   nonProgressive: boolean;
   optimizer: AdamConfig;
+  /**
+   * Decay of the exponential moving average of G's weights that samples come from (0: off, the
+   * live G). The paper samples from such an average with decay 0.999 (section A.1); it is left
+   * off by default so that a short run's samples show the live G.
+   */
+  ema: number;
   seed: number;
 }
 
@@ -106,6 +113,7 @@ export const PGGAN_DEFAULTS: PgganConfig = {
   batchSizes: PAPER_BATCH_SIZES,
   nonProgressive: false,
   optimizer: { lr: 0.001, beta1: 0, beta2: 0.99, epsilon: 1e-8 },
+  ema: 0,
   seed: 0,
 };
 
@@ -452,6 +460,8 @@ export class Pggan implements GanModel {
   readonly config: PgganConfig;
   readonly G: PgganGenerator;
   readonly D: PgganDiscriminator;
+  /** The moving average of G's weights that samples come from, when `ema` > 0. */
+  readonly Gavg: WeightAverage | null;
   readonly players: Player[];
   readonly divergenceHint = "Lower the learning rate (e.g. 1e-3 -> 5e-4) or raise gpLambda; check the data is in [-1, 1].";
   /** The schedule (one phase when nonProgressive). */
@@ -492,12 +502,16 @@ export class Pggan implements GanModel {
       batchSizes: batchRule,
       nonProgressive: rules.oneOf(true, false),
       optimizer: adamRule,
+      ema: rules.emaDecay,
       seed: rules.nonNegativeInt,
     }));
     this.name = name;
     this.phases = pgganPhases(c);
     this.G = new PgganGenerator({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new PgganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
+    // Every block is built already, so the average covers them all; a block not trained yet keeps
+    // its initial weights in both.
+    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
     this.setProgress(0);
     this.optimizerPhase = this.phaseIndex;
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.currentVariables("D"), () => this.currentVariables("G"));
@@ -611,13 +625,19 @@ export class Pggan implements GanModel {
    * resolution and alpha the step trained at, and the thousands of images shown after it.
    */
   afterStep(): Record<string, number> {
+    this.Gavg?.update();
     const { resolution, alpha } = this;
     this.setProgress(this.imagesShown + this.lastBatchSize);
     return { resolution, alpha, kimg: this.imagesShown / 1000 };
   }
 
   modules(): Record<string, Module> {
-    return { G: this.G, D: this.D };
+    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+  }
+
+  /** `fn` with the averaged G's weights in place, when there is an average (sampling only, never training). */
+  private sampling<T>(fn: () => T): T {
+    return this.Gavg ? this.Gavg.use(fn) : fn();
   }
 
   state(): Record<string, unknown> {
@@ -634,22 +654,24 @@ export class Pggan implements GanModel {
     this.optimizerPhase = optimizerPhase;
   }
 
-  /** Samples at the current resolution (in a fade: the blended output). */
+  /** Samples at the current resolution (in a fade: the blended output); from the averaged G when there is one. */
   generate(n: number, seed: number): tf.Tensor4D {
-    return tf.tidy(() => this.synth(this.latent(n, seed)));
+    return this.sampling(() => tf.tidy(() => this.synth(this.latent(n, seed))));
   }
 
   /** Samples upsampled (nearest neighbour) to `size` (default: the final resolution). */
   generateAt(n: number, seed: number, size = this.config.imageSize): tf.Tensor4D {
-    return tf.tidy(() => {
-      const x = this.synth(this.latent(n, seed));
-      return size === this.resolution ? x : tf.image.resizeNearestNeighbor(x, [size, size]);
-    });
+    return this.sampling(() =>
+      tf.tidy(() => {
+        const x = this.synth(this.latent(n, seed));
+        return size === this.resolution ? x : tf.image.resizeNearestNeighbor(x, [size, size]);
+      }),
+    );
   }
 
-  /** G at the current resolution from latent codes you choose. */
+  /** G at the current resolution from latent codes you choose (the averaged G when there is one). */
   generateFrom(z: tf.Tensor2D): tf.Tensor4D {
-    return tf.tidy(() => this.synth(z));
+    return this.sampling(() => tf.tidy(() => this.synth(z)));
   }
 
   /**
@@ -673,6 +695,7 @@ export class Pggan implements GanModel {
   dispose(): void {
     this.G.dispose();
     this.D.dispose();
+    this.Gavg?.dispose();
   }
 }
 
