@@ -18,6 +18,13 @@ import { Trainer } from "../src/train/trainer";
 import { UserError } from "../src/errors";
 import { useWasm } from "./helpers";
 
+/** A tensor's values, the tensor freed. */
+const readAndFree = (t: tf.Tensor) => {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+};
+
 class OneWeight extends Module {
   readonly w = this.param("w", tf.tensor1d([0, 4]));
 }
@@ -92,20 +99,15 @@ test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G a
   const trainer = new Trainer(model);
   await trainer.run(new ShuffledBatches(data, 5), { steps: 3, batchSize: 32, progress: false });
   const before = tf.memory().numTensors;
-  const read = (t: tf.Tensor) => {
-    const v = Array.from(t.dataSync());
-    t.dispose();
-    return v;
-  };
-  const sampled = read(model.generate(8, 2));
+  const sampled = readAndFree(model.generate(8, 2));
   const codes = model.latent(8, 2);
-  assert.deepEqual(read(model.generateFrom(codes)), sampled, "generate(n, seed) = generateFrom(latent(n, seed)), both from the average");
+  assert.deepEqual(readAndFree(model.generateFrom(codes)), sampled, "generate(n, seed) = generateFrom(latent(n, seed)), both from the average");
   codes.dispose();
   const liveCodes = tf.tidy(() => model.G.input(8, null, subSeed(2, "generate") || 1));
-  const live = read(tf.tidy(() => model.G.apply(liveCodes, false)));
-  const liveZ = read(liveCodes);
+  const live = readAndFree(tf.tidy(() => model.G.apply(liveCodes, false)));
+  const liveZ = readAndFree(liveCodes);
   assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
-  assert.ok(read(model.sampleLatent(8, 2)).some((v, i) => Math.abs(v - liveZ[i]) > 1e-5), "the latent mixture's mu and sigma are averaged too");
+  assert.ok(readAndFree(model.sampleLatent(8, 2)).some((v, i) => Math.abs(v - liveZ[i]) > 1e-5), "the latent mixture's mu and sigma are averaged too");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-latent-"));
   const file = path.join(dir, "latest.ckpt");
@@ -113,7 +115,7 @@ test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G a
   const again = new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 });
   const t2 = new Trainer(again);
   await t2.load(file);
-  assert.deepEqual(read(again.generate(8, 2)), sampled, "restored average, same samples");
+  assert.deepEqual(readAndFree(again.generate(8, 2)), sampled, "restored average, same samples");
   assert.throws(() => new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();
@@ -128,13 +130,10 @@ test("a PGGAN with ema samples from the average on every sampling path while it 
   const cfg: Partial<PgganConfig> = { imageSize: 8, channels: 1, latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16, batchSizes: { 4: 4, 8: 4 }, ema: 0.9, seed: 2 };
   const model = new Pggan(cfg);
   assert.deepEqual(Object.keys(model.modules()), ["G", "D", "G_avg"]);
-  assert.deepEqual(Object.keys(new Pggan({ ...cfg, ema: 0 }).modules()), ["G", "D"], "ema 0: the live G, as the paper's training");
+  const plain = new Pggan({ ...cfg, ema: 0 });
+  assert.deepEqual(Object.keys(plain.modules()), ["G", "D"], "ema 0: the live G, as the paper's training");
+  plain.dispose();
   const trainer = new Trainer(model);
-  const read = (t: tf.Tensor) => {
-    const v = Array.from(t.dataSync());
-    t.dispose();
-    return v;
-  };
   await trainProgressive(trainer, new ShuffledBatches(data, 1), { progress: false, seed: 1, totalImages: 12 });
   assert.equal(model.resolution, 4);
   // The 8x8 block has not trained yet: its average is its live weights (to float rounding of d w + (1 - d) w).
@@ -149,18 +148,18 @@ test("a PGGAN with ema samples from the average on every sampling path while it 
     assert.ok(w.every((x, i) => Math.abs(a[i] - x) <= 1e-6 * (1 + Math.abs(x))), `${name}: not trained, not moved`);
   }
   const before = tf.memory().numTensors;
-  const sampled = read(model.generate(4, 1));
+  const sampled = readAndFree(model.generate(4, 1));
   const z = model.latent(4, 1);
-  assert.deepEqual(read(model.generateFrom(z)), sampled, "generate(n, seed) = generateFrom(latent(n, seed))");
-  const liveSamples = read(tf.tidy(() => model.synth(z)));
+  assert.deepEqual(readAndFree(model.generateFrom(z)), sampled, "generate(n, seed) = generateFrom(latent(n, seed))");
+  const liveSamples = readAndFree(tf.tidy(() => model.synth(z)));
   z.dispose();
   assert.ok(sampled.some((v, i) => Math.abs(v - liveSamples[i]) > 1e-4), "the averaged G differs from the live one after training");
-  assert.equal(read(model.generateAt(4, 1, 8)).length, 4 * 8 * 8, "generateAt upsamples the average's 4x4 images");
+  assert.equal(readAndFree(model.generateAt(4, 1, 8)).length, 4 * 8 * 8, "generateAt upsamples the average's 4x4 images");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
   // Into the fade: the average follows the growing network.
   await trainProgressive(trainer, new ShuffledBatches(data, 1), { progress: false, seed: 1, totalImages: 24 });
   assert.equal(model.phase.kind, "fade");
-  const fading = read(model.generate(4, 1));
+  const fading = readAndFree(model.generate(4, 1));
   assert.equal(fading.length, 4 * 8 * 8);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-pggan-"));
   const file = path.join(dir, "latest.ckpt");
@@ -168,7 +167,7 @@ test("a PGGAN with ema samples from the average on every sampling path while it 
   const again = new Pggan(cfg);
   const t2 = new Trainer(again);
   await t2.load(file);
-  assert.deepEqual(read(again.generate(4, 1)), fading, "restored average and progress, same samples");
+  assert.deepEqual(readAndFree(again.generate(4, 1)), fading, "restored average and progress, same samples");
   assert.throws(() => new Pggan({ ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();

@@ -19,7 +19,7 @@ import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from ".
 import { UserError } from "../errors";
 import { augment, AUGMENT_POLICIES, type AugmentPolicy } from "../nn/augment";
 import { adamRule, checkConfig, rules } from "../train/config";
-import { WeightAverage } from "../nn/weight-average";
+import { WeightAverage, withAverage } from "../nn/weight-average";
 
 export interface DcganConfig {
   imageSize: number;
@@ -225,8 +225,7 @@ export class Dcgan implements GanModel {
 
   /** G from latent codes you choose (interpolation, vector arithmetic); the averaged G when there is one. */
   generateFrom(z: tf.Tensor2D): tf.Tensor4D {
-    const run = () => tf.tidy(() => this.G.apply(z, false));
-    return this.Gavg ? this.Gavg.use(run) : run();
+    return withAverage(this.Gavg, () => tf.tidy(() => this.G.apply(z, false)));
   }
 
   flopsPerStep(batchSize: number): number {

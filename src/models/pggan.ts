@@ -49,7 +49,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { EqualizedConv2d, EqualizedDense } from "../nn/equalized";
-import { WeightAverage } from "../nn/weight-average";
+import { WeightAverage, withAverage } from "../nn/weight-average";
 import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -635,11 +635,6 @@ export class Pggan implements GanModel {
     return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
   }
 
-  /** `fn` with the averaged G's weights in place, when there is an average (sampling only, never training). */
-  private sampling<T>(fn: () => T): T {
-    return this.Gavg ? this.Gavg.use(fn) : fn();
-  }
-
   state(): Record<string, unknown> {
     const s: PgganState = { imagesShown: this.imagesShown, phase: this.phaseIndex, resolution: this.resolution, alpha: this.alpha, optimizerPhase: this.optimizerPhase };
     return { ...s };
@@ -656,12 +651,12 @@ export class Pggan implements GanModel {
 
   /** Samples at the current resolution (in a fade: the blended output); from the averaged G when there is one. */
   generate(n: number, seed: number): tf.Tensor4D {
-    return this.sampling(() => tf.tidy(() => this.synth(this.latent(n, seed))));
+    return withAverage(this.Gavg, () => tf.tidy(() => this.synth(this.latent(n, seed))));
   }
 
   /** Samples upsampled (nearest neighbour) to `size` (default: the final resolution). */
   generateAt(n: number, seed: number, size = this.config.imageSize): tf.Tensor4D {
-    return this.sampling(() =>
+    return withAverage(this.Gavg, () =>
       tf.tidy(() => {
         const x = this.synth(this.latent(n, seed));
         return size === this.resolution ? x : tf.image.resizeNearestNeighbor(x, [size, size]);
@@ -671,7 +666,7 @@ export class Pggan implements GanModel {
 
   /** G at the current resolution from latent codes you choose (the averaged G when there is one). */
   generateFrom(z: tf.Tensor2D): tf.Tensor4D {
-    return this.sampling(() => tf.tidy(() => this.synth(z)));
+    return withAverage(this.Gavg, () => tf.tidy(() => this.synth(z)));
   }
 
   /**

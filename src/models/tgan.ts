@@ -37,7 +37,7 @@ import { ModelSettings, userSettings } from "./settings";
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "../nn/layers";
 import { Module } from "../nn/module";
-import { WeightAverage } from "../nn/weight-average";
+import { WeightAverage, withAverage } from "../nn/weight-average";
 import { normal002, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -608,11 +608,6 @@ export class LatentGan implements GanModel {
     return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
   }
 
-  /** `fn` with the averaged G's weights in place when there is one (sampling, never training). */
-  private sampling<T>(fn: () => T): T {
-    return this.Gavg ? this.Gavg.use(fn) : fn();
-  }
-
   private shaped(x: tf.Tensor): tf.Tensor {
     const c = this.config;
     return c.network === "mlp" && c.sampleShape.length ? x.reshape([x.shape[0], ...c.sampleShape]) : x;
@@ -620,7 +615,7 @@ export class LatentGan implements GanModel {
 
   /** Samples for given classes (null: unconditional), eval mode, deterministic in `seed`. */
   generateFor(classes: Int32Array | null, n: number, seed: number): tf.Tensor {
-    return this.sampling(() => tf.tidy(() => this.shaped(this.G.apply(this.G.input(n, classes, subSeed(seed, "generate") || 1), false))));
+    return withAverage(this.Gavg, () => tf.tidy(() => this.shaped(this.G.apply(this.G.input(n, classes, subSeed(seed, "generate") || 1), false))));
   }
 
   /** n samples; class-conditional models cycle through the classes 0, 1, ..., K-1, 0, ... */
@@ -631,12 +626,12 @@ export class LatentGan implements GanModel {
   /** G's input codes [n, p + q] (conditional models: classes 0, 1, ..., K-1, 0, ...). */
   latent(n: number, seed: number, classIndex?: number): tf.Tensor2D {
     const classes = !this.conditional ? null : classIndex === undefined ? cycleClasses(n, this.config.numClasses) : this.oneClass(n, classIndex);
-    return this.sampling(() => this.G.input(n, classes, subSeed(seed, "generate") || 1));
+    return withAverage(this.Gavg, () => this.G.input(n, classes, subSeed(seed, "generate") || 1));
   }
 
   /** Samples (eval mode) from G's input codes of `latent`. */
   generateFrom(z: tf.Tensor2D): tf.Tensor {
-    return this.sampling(() => tf.tidy(() => this.shaped(this.G.apply(z, false))));
+    return withAverage(this.Gavg, () => tf.tidy(() => this.shaped(this.G.apply(z, false))));
   }
 
   private oneClass(n: number, classIndex: number): Int32Array {
@@ -653,7 +648,7 @@ export class LatentGan implements GanModel {
 
   /** Draws of the latent prior z' [n, p] (without codewords), e.g. to plot the mixture. */
   sampleLatent(n: number, seed: number): tf.Tensor2D {
-    return this.sampling(() => this.G.latent.sample(n, seed || 1));
+    return withAverage(this.Gavg, () => this.G.latent.sample(n, seed || 1));
   }
 
   flopsPerStep(batchSize: number): number {

@@ -56,3 +56,8 @@ export class WeightAverage extends Module {
     }
   }
 }
+
+/** `fn` run on the source network with the averaged weights in place when there is an average, as it is otherwise (sampling, never training). */
+export function withAverage<T>(avg: WeightAverage | null, fn: () => T): T {
+  return avg ? avg.use(fn) : fn();
+}
