@@ -1,0 +1,48 @@
+/**
+ * How good is BEGAN's auto-encoder? Scores D's reconstructions D(x) of real held-out images on the
+ * kit evaluator, as if they were samples: G's samples can hardly be judged better than what D
+ * reconstructs (G is trained to make images D reconstructs well, and the decoder is G's twin).
+ *   node --import tsx results/began/recipe-search/recon-probe.ts CHECKPOINT OUT.npy [N]
+ * then: npm run eval -- --samples OUT.npy --data <the checkpoint's data> --n N
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../../src/backend/select";
+import { loadModel } from "../../../src/eval/load-model";
+import { loadData } from "../../../src/data/registry";
+import { evaluatorSplits } from "../../../src/eval/evaluator";
+import { applyFit, unfitSamples } from "../../../src/data/fit";
+import { writeNpy } from "../../../src/data/npy";
+import { Began } from "../../../src/models/began";
+
+async function main(): Promise<void> {
+  const [ckpt, out, nArg] = process.argv.slice(2);
+  if (!ckpt || !out) throw new Error("usage: recon-probe.ts CHECKPOINT OUT.npy [N]");
+  await initBackend();
+  const { model, run } = await loadModel(ckpt);
+  if (!(model instanceof Began)) throw new Error(`${ckpt}: not a BEGAN checkpoint (${run.model})`);
+  // Reference B: real images no run with --hold-out trained on, and not the set eval compares against (reference A).
+  const refB = applyFit(evaluatorSplits(loadData(run.data)).refB, run.fit);
+  const size = refB.shape.reduce((a, b) => a * b, 1);
+  const n = Math.min(Number(nArg ?? 2000), refB.data.length / size);
+  const parts: Float32Array[] = [];
+  let loss = 0;
+  for (let i = 0; i < n; i += 100) {
+    const m = Math.min(100, n - i);
+    const r = tf.tidy(() => {
+      const x = tf.tensor4d(refB.data.subarray(i * size, (i + m) * size), [m, ...refB.shape] as [number, number, number, number]);
+      const rec = model.D.apply(x);
+      loss += tf.mean(tf.abs(tf.sub(x, rec))).dataSync()[0] * m;
+      return unfitSamples(tf.clipByValue(rec, -1, 1) as tf.Tensor4D, run.fit);
+    });
+    parts.push(r.dataSync() as Float32Array);
+    r.dispose();
+  }
+  const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { data.set(p, o); o += p.length; }
+  const shape = [n, run.fit.from, run.fit.from, refB.shape[2]];
+  writeNpy(out, data, shape);
+  console.log(`${n} reconstructions of reference B (${run.data}) by ${ckpt}'s D: mean L1 ${(loss / n).toFixed(4)}; wrote ${out} [${shape.join(", ")}]`);
+  model.dispose();
+}
+main().catch((e) => { console.error(e); process.exit(1); });
