@@ -26,6 +26,7 @@ import { Trainer } from "../src/train/trainer";
 import { modelVariables } from "../src/train/checkpoint";
 import { gameFlops } from "../src/train/flops";
 import { UserError } from "../src/errors";
+import { MODELS } from "../src/models/registry";
 
 /** Tiny networks: widths 8, 4, 2 at 4, 8, 16. */
 const TINY: Partial<PgganConfig> = { channels: 1, latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16 };
@@ -501,6 +502,22 @@ test("FLOPs per step: conv and dense layers of the current phase, plus the gradi
   prog.setProgress(15);
   assert.ok(prog.flopsPerStep(4) > gp.flopsPerStep(4), "a fade runs both toRGB and both fromRGB layers");
   for (const m of [ls, gp, prog]) m.dispose();
+});
+
+test("npm run bench times PGGAN at its final level, the network pggan-full trains, not the 4x4 one it starts with", async () => {
+  await useWasm();
+  const shapeOnly = { name: "shape", shape: [16, 16, 1], data: new Float32Array(0) };
+  const settings = { latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16 };
+  const prog = MODELS.pggan.create(shapeOnly, 0, settings) as Pggan;
+  const full = MODELS["pggan-full"].create(shapeOnly, 0, settings) as Pggan;
+  assert.equal(prog.resolution, 4);
+  assert.equal(MODELS.pggan.benchAt?.(prog), "final 16x16 level");
+  assert.equal(prog.resolution, 16);
+  assert.equal(prog.alpha, 1);
+  assert.equal(prog.flopsPerStep(4), full.flopsPerStep(4));
+  assert.equal(MODELS["pggan-full"].benchAt, undefined, "a fresh non-progressive model is already its final network");
+  prog.dispose();
+  full.dispose();
 });
 
 test("bad PGGAN settings are rejected, all problems at once", () => {

@@ -43,6 +43,8 @@ const GOALS: Record<string, { imagesPerSec?: number; shareOfPeak?: number }> = {
 export interface BenchResult {
   model: string;
   shape: number[];
+  /** What was timed where it is not the fresh model (ModelEntry.benchAt), e.g. PGGAN's final level. */
+  network: string | null;
   batchSize: number;
   steps: number;
   msPerStep: number;
@@ -77,6 +79,7 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
   const entry = modelEntry(name);
   const data = noiseData(shape ?? entry.benchShape, Math.max(256, batchSize * 4));
   const model = entry.create(data, 0);
+  const network = entry.benchAt?.(model) ?? null;
   const trainer = new Trainer(model);
   const source = new ShuffledBatches(data, 0);
   const runStep = (i: number) => {
@@ -107,6 +110,7 @@ async function benchModel(name: string, batchSize: number, steps: number, warmup
   return {
     model: name,
     shape: shape ?? entry.benchShape,
+    network,
     batchSize,
     steps,
     msPerStep: ms,
@@ -180,7 +184,7 @@ runMain(async () => {
           {
             notebook: "bench",
             experiment: name,
-            config: { model: name, shape: r.shape, batchSize, steps, warmup, threads, peakGflopPerSec: peak, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, loadAverage1mBefore: load },
+            config: { model: name, shape: r.shape, ...(r.network ? { network: r.network } : {}), batchSize, steps, warmup, threads, peakGflopPerSec: peak, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, loadAverage1mBefore: load },
             seeds: [0],
             values: { imagesPerSec: [r.imagesPerSec], msPerStep: [r.msPerStep], gflopPerStep: [r.gflopPerStep], gflopPerSec: [r.gflopPerSec], shareOfPeak: [r.gflopPerSec / peak], rssMB: [r.rssMB] },
             backend: backend.name,
@@ -192,7 +196,7 @@ runMain(async () => {
     }
     const t = r.transfers;
     console.log(
-      `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
+      `${r.model.padEnd(8)} ${r.shape.join("x").padEnd(9)}${r.network ? ` (${r.network})` : ""} batch ${r.batchSize}: ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  ` +
         `${r.msPerStep.toFixed(1).padStart(7)} ms/step  ${r.gflopPerStep.toFixed(2)} GFLOP/step  ${r.gflopPerSec.toFixed(1)} GFLOP/s = ${((100 * r.gflopPerSec) / peak).toFixed(0)}% of peak`,
     );
     const goal = goalLine(r, peak);

@@ -23,6 +23,11 @@ export interface ModelEntry {
   create(data: Dataset, seed: number, settings?: ModelSettings): GanModel;
   /** Default benchmark setting: the dataset shape it trains on. */
   benchShape: number[];
+  /**
+   * Put a fresh model into the state `npm run bench` times and say what that is, where a fresh
+   * model is not what training spends its time on (PGGAN starts at 4x4: its final level is timed).
+   */
+  benchAt?(model: GanModel): string;
   /** The image size the model trains at for images of size `size` (default: `size` itself). */
   imageSize?(size: number): number;
 }
@@ -97,6 +102,12 @@ MODELS.pggan = {
     return new Pggan({ ...userSettings("pggan", settings), imageSize: data.shape[0], channels: data.shape[2], seed });
   },
   benchShape: [32, 32, 3],
+  benchAt: (model) => {
+    const m = model as Pggan;
+    const last = m.phases[m.phases.length - 1];
+    m.setProgress(last.startImages);
+    return `final ${last.resolution}x${last.resolution} level`;
+  },
   imageSize: (size) => powerOfTwoAtLeast(size, 8),
 };
 

@@ -40,6 +40,8 @@ export function claimsTable(results: ResultFile[]): string {
 interface BenchConfig {
   model?: string;
   shape?: number[];
+  /** What was timed where it is not the fresh model, e.g. PGGAN's "final 32x32 level". */
+  network?: string;
   batchSize?: number;
   threads?: number | null;
   peakGflopPerSec?: number;
@@ -60,7 +62,7 @@ export function benchTable(results: ResultFile[]): string {
     const share = v("shareOfPeak");
     const backend = `${r.backend ?? "?"}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : ""}`;
     lines.push(
-      `| ${c.model ?? r.experiment} | ${c.shape ? c.shape.join("x") : "-"} | ${c.batchSize ?? "-"} | ${num(v("imagesPerSec"))} | ${num(v("msPerStep"))} | ${num(v("gflopPerStep"))} | ` +
+      `| ${c.model ?? r.experiment} | ${c.shape ? c.shape.join("x") : "-"}${c.network ? ` (${c.network})` : ""} | ${c.batchSize ?? "-"} | ${num(v("imagesPerSec"))} | ${num(v("msPerStep"))} | ${num(v("gflopPerStep"))} | ` +
         `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""} |`,
     );
   }
