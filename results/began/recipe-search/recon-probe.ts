@@ -12,7 +12,8 @@ import { loadData } from "../../../src/data/registry";
 import { evaluatorSplits } from "../../../src/eval/evaluator";
 import { applyFit, unfitSamples } from "../../../src/data/fit";
 import { writeNpy } from "../../../src/data/npy";
-import { Began } from "../../../src/models/began";
+import { exampleCount } from "../../../src/data/dataset";
+import { Began, reconstructionLoss } from "../../../src/models/began";
 
 async function main(): Promise<void> {
   const [ckpt, out, nArg] = process.argv.slice(2);
@@ -23,24 +24,21 @@ async function main(): Promise<void> {
   // Reference B: real images no run with --hold-out trained on, and not the set eval compares against (reference A).
   const refB = applyFit(evaluatorSplits(loadData(run.data)).refB, run.fit);
   const size = refB.shape.reduce((a, b) => a * b, 1);
-  const n = Math.min(Number(nArg ?? 2000), refB.data.length / size);
-  const parts: Float32Array[] = [];
+  const n = Math.min(Number(nArg ?? 2000), exampleCount(refB));
+  const shape = [n, run.fit.from, run.fit.from, refB.shape[2]];
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   let loss = 0;
   for (let i = 0; i < n; i += 100) {
     const m = Math.min(100, n - i);
     const r = tf.tidy(() => {
       const x = tf.tensor4d(refB.data.subarray(i * size, (i + m) * size), [m, ...refB.shape] as [number, number, number, number]);
       const rec = model.D.apply(x);
-      loss += tf.mean(tf.abs(tf.sub(x, rec))).dataSync()[0] * m;
+      loss += reconstructionLoss(x, rec).dataSync()[0] * m;
       return unfitSamples(tf.clipByValue(rec, -1, 1) as tf.Tensor4D, run.fit);
     });
-    parts.push(r.dataSync() as Float32Array);
+    data.set(r.dataSync(), i * (r.size / m));
     r.dispose();
   }
-  const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { data.set(p, o); o += p.length; }
-  const shape = [n, run.fit.from, run.fit.from, refB.shape[2]];
   writeNpy(out, data, shape);
   console.log(`${n} reconstructions of reference B (${run.data}) by ${ckpt}'s D: mean L1 ${(loss / n).toFixed(4)}; wrote ${out} [${shape.join(", ")}]`);
   model.dispose();
