@@ -4,6 +4,8 @@
  * reconstructs (G is trained to make images D reconstructs well, and the decoder is G's twin).
  *   node --import tsx results/began/recipe-search/recon-probe.ts CHECKPOINT OUT.npy [N]
  * then: npm run eval -- --samples OUT.npy --data <the checkpoint's data> --n N
+ * It also prints D's mean L1 per class of the real images: G, trained to lower L(G(z)), is drawn to
+ * the class D reconstructs best.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../../src/backend/select";
@@ -28,12 +30,19 @@ async function main(): Promise<void> {
   const shape = [n, run.fit.from, run.fit.from, refB.shape[2]];
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   let loss = 0;
+  const classes = refB.numClasses ?? 0;
+  const byClass = { sum: new Float64Array(classes), count: new Float64Array(classes) };
   for (let i = 0; i < n; i += 100) {
     const m = Math.min(100, n - i);
     const r = tf.tidy(() => {
       const x = tf.tensor4d(refB.data.subarray(i * size, (i + m) * size), [m, ...refB.shape] as [number, number, number, number]);
       const rec = model.D.apply(x);
       loss += reconstructionLoss(x, rec).dataSync()[0] * m;
+      if (refB.labels) {
+        // One L1 per image: the same mean over pixels as reconstructionLoss, taken image by image.
+        const perImage = tf.mean(tf.abs(tf.sub(x, rec)), [1, 2, 3]).dataSync();
+        perImage.forEach((l, j) => { const c = refB.labels![i + j]; byClass.sum[c] += l; byClass.count[c] += 1; });
+      }
       return unfitSamples(tf.clipByValue(rec, -1, 1) as tf.Tensor4D, run.fit);
     });
     data.set(r.dataSync(), i * (r.size / m));
@@ -41,6 +50,12 @@ async function main(): Promise<void> {
   }
   writeNpy(out, data, shape);
   console.log(`${n} reconstructions of reference B (${run.data}) by ${ckpt}'s D: mean L1 ${(loss / n).toFixed(4)}; wrote ${out} [${shape.join(", ")}]`);
+  if (refB.labels) {
+    const names = refB.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+    const rows = names.map((name, c) => ({ name, l1: byClass.sum[c] / byClass.count[c], share: byClass.count[c] / n }));
+    console.log("D's mean L1 per class of real images, lowest first (class: L1, share of the images):");
+    for (const r of [...rows].sort((a, b) => a.l1 - b.l1)) console.log(`  ${r.name}: ${r.l1.toFixed(4)} (${(100 * r.share).toFixed(1)}%)`);
+  }
   model.dispose();
 }
 main().catch((e) => { console.error(e); process.exit(1); });
