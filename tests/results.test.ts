@@ -74,7 +74,7 @@ test("the claims and benchmark tables come from the files; --check fails on a st
   assert.match(benchTable([]), /^No benchmark results yet/);
   writeResult({ notebook: "gan", experiment: "loss-gradients", config: {}, seeds: [0, 1], values: { ratio: [90, 100] }, backend: "wasm", claim: { text: "-log D(G(z)) gives | larger gradients", verdict: "held", summary: "95x larger G gradients (2 seeds)" } }, res);
   writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0], values: { diff: [0.02] }, backend: "wasm", claim: { text: "improved BEGAN lowers M_global by 0.072", verdict: "inconclusive", why: "1 seed", summary: "0.02" } }, res);
-  writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42 }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
+  writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42, cpus: 2, cpuModel: "Intel(R) Xeon(R) Processor" }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
 
   const check = results(["--check", "--readme", readme, "--results", res]);
   assert.equal(check.code, 1, check.stdout + check.stderr);
@@ -85,7 +85,7 @@ test("the claims and benchmark tables come from the files; --check fails on a st
   assert.match(text, /^# kit\n\nbefore\n<!-- results:bench -->\n/);
   assert.match(text, /\nmiddle\n/);
   assert.match(text, /\n<!-- \/results:claims -->\nafter\n$/);
-  assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4 \|/);
+  assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4, 2 x Intel\(R\) Xeon\(R\) Processor \|/);
   assert.match(text, /\| began \| improved BEGAN lowers M_global by 0\.072 \| inconclusive \(1 seed\) \| 0\.02 \| 1 \| \[m-global\]\(results\/began\/m-global\.json\) \|/);
   assert.match(text, /\| gan \| -log D\(G\(z\)\) gives \\\| larger gradients \| held \| 95x larger G gradients \(2 seeds\) \| 2 \|/);
   assert.doesNotMatch(text, /\nold\n/);

@@ -47,6 +47,9 @@ interface BenchConfig {
   peakGflopPerSec?: number;
   /** The machine's 1-minute load average before the model ran: other work lowers the figures. */
   loadAverage1mBefore?: number;
+  /** The CPU the figures were measured on: rows may come from different machines. */
+  cpuModel?: string;
+  cpus?: number;
 }
 
 export function benchTable(results: ResultFile[]): string {
@@ -63,7 +66,7 @@ export function benchTable(results: ResultFile[]): string {
     const backend = `${r.backend ?? "?"}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : ""}`;
     lines.push(
       `| ${c.model ?? r.experiment} | ${c.shape ? c.shape.join("x") : "-"}${c.network ? ` (${c.network})` : ""} | ${c.batchSize ?? "-"} | ${num(v("imagesPerSec"))} | ${num(v("msPerStep"))} | ${num(v("gflopPerStep"))} | ` +
-        `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""} |`,
+        `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${cellText(c.cpuModel)}` : ""} |`,
     );
   }
   return lines.join("\n");
