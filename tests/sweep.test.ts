@@ -442,3 +442,43 @@ test("sweepProgress: one line with the finished runs and where the others stand"
   fs.writeFileSync(path.join(runs[1].dir, "latest.ckpt"), Buffer.concat([Buffer.from("GANCKPT1"), len, head]));
   assert.equal(sweepProgress(c, runs), "1 of 3 runs finished (gan/ring8/default/seed0); gan/ring8/default/seed1 at step 3,500 of 12,000");
 });
+
+test("a run trained with other settings than the sweep's is stale: the dry run says why, the sweep moves it aside and trains it again", async () => {
+  const dir = tmp("stale");
+  const c = checkSweepConfig({ ...base, out: dir, seeds: [0], variants: { a: { "optimizer.lr": 1e-4, hidden: [8] } }, train: { holdOut: true }, eval: false }, path.join(dir, "s.json"));
+  const [r] = expandRuns(c);
+  const ckpt = path.join(r.dir, "latest.ckpt");
+  const writeHeader = (step: number, run: Record<string, unknown>) => {
+    const head = Buffer.from(JSON.stringify({ step, seed: 0, info: { run } }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(head.length);
+    fs.mkdirSync(r.dir, { recursive: true });
+    fs.writeFileSync(ckpt, Buffer.concat([Buffer.from("GANCKPT1"), len, head]));
+  };
+  // what train records: --set optimizer.lr=0.0001 becomes nested settings
+  const same = { model: "gan", data: "ring8", settings: { optimizer: { lr: 0.0001 }, hidden: [8] }, batchSize: 32, holdOut: true, fit: { from: 2, to: 2, mode: "none" } };
+  writeHeader(12, same);
+  assert.equal(runState(c, r).kind, "done");
+  writeHeader(6, same);
+  assert.deepEqual(runState(c, r), { kind: "partial", step: 6 });
+  writeHeader(6, { ...same, settings: { optimizer: { lr: 0.0002 }, hidden: [8], loss: "saturating" }, holdOut: undefined, batchSize: 64 });
+  const stale = runState(c, r);
+  assert.deepEqual(stale, { kind: "stale", reasons: ["batch size 64, not 32", "without --hold-out", 'loss "saturating", not unset', "optimizer.lr 0.0002, not 0.0001"] });
+  assert.match(describeState(stale, 12), /^trained with other settings than the sweep's \(batch size 64, not 32; .*\): will be moved aside and trained again$/);
+  writeHeader(20, same);
+  assert.deepEqual(runState(c, r), { kind: "stale", reasons: ["20 steps, more than the sweep's 12"] }, "a run trained past the sweep's steps is not the sweep's run");
+  // a finished run whose checkpoint stayed elsewhere: its run.json is the record
+  fs.rmSync(ckpt);
+  fs.writeFileSync(path.join(r.dir, "run.json"), JSON.stringify({ ...same, steps: 12, settings: { optimizer: { lr: 0.001 }, hidden: [8] } }));
+  assert.deepEqual(runState(c, r), { kind: "stale", reasons: ["optimizer.lr 0.001, not 0.0001"] });
+
+  const logs: string[] = [];
+  const outcome = await runSweep(c, [r], { train: ["node", fakeTrain], log: (s) => logs.push(s) });
+  assert.deepEqual(outcome.done, [r.name]);
+  assert.match(logs.join("\n"), /trained with other settings than the sweep's \(optimizer\.lr 0\.001, not 0\.0001\): moved to .*seed0\.stale-\d{8}T\d{6}, training it again/);
+  const aside = fs.readdirSync(path.dirname(r.dir)).filter((n) => n.startsWith("seed0.stale-"));
+  assert.equal(aside.length, 1, "the old folder is kept beside the new one");
+  assert.equal(JSON.parse(fs.readFileSync(path.join(path.dirname(r.dir), aside[0], "run.json"), "utf8")).settings.optimizer.lr, 0.001);
+  assert.equal(checkpointStep(ckpt), 12, "trained again from the start");
+  assert.equal(fs.existsSync(path.join(r.dir, "run.json")), false);
+});

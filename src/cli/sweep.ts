@@ -48,6 +48,9 @@ A finished run (eval.json) is skipped, one with a checkpoint resumes, a failed o
 retried. Ctrl-C / SIGTERM / SIGHUP: the running train saves its checkpoint and the sweep stops
 (exit 128 + the signal's number: 130, 143, 129).
 A run another live process on this machine still works on (running.json) is left alone.
+A run trained with other settings than the config's (model, data, batch size, hold-out, image size,
+--set values, or more steps; as its checkpoint or run.json records them) is moved aside to
+DIR.stale-<time> and trained again: a changed config never reuses an old run's results.
 Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
 
 runMain(async () => {

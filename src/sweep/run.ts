@@ -49,6 +49,8 @@ export type RunState =
   | { kind: "failed"; failed: FailedRecord }
   | { kind: "trained" }
   | { kind: "partial"; step: number }
+  /** Trained with other settings than the sweep's: moved aside and trained again. */
+  | { kind: "stale"; reasons: string[] }
   /** `scoredTo`: evals.jsonl (kept in git) reached the last step, but the checkpoint the eval step needs is not here. */
   | { kind: "new"; scoredTo?: number };
 
@@ -84,6 +86,12 @@ export function liveOwner(r: Run): { pid: number; phase: string } | null {
  * src/train/checkpoint.ts), without loading tfjs or the weights. null: missing or unreadable.
  */
 export function checkpointStep(file: string): number | null {
+  const step = checkpointHeader(file)?.step;
+  return typeof step === "number" ? step : null;
+}
+
+/** A checkpoint's JSON header (see checkpointStep), or null when missing or unreadable. */
+export function checkpointHeader(file: string): Record<string, any> | null {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, "r");
@@ -92,8 +100,8 @@ export function checkpointStep(file: string): number | null {
     const len = head.readUInt32LE(8);
     const json = Buffer.alloc(len);
     if (fs.readSync(fd, json, 0, len, 12) < len) return null;
-    const step = JSON.parse(json.toString()).step;
-    return typeof step === "number" ? step : null;
+    const header = JSON.parse(json.toString());
+    return typeof header === "object" && header !== null ? header : null;
   } catch {
     return null;
   } finally {
@@ -115,9 +123,65 @@ function evalsReachedEnd(r: Run, steps: number): boolean {
   }
 }
 
+/** Nested settings as dotted keys ({optimizer: {lr: 1}} -> {"optimizer.lr": 1}), as --set names them. */
+function flatten(o: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}
+
+const show = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
+
+/**
+ * How the training recorded in a run's folder differs from what the sweep asks of it: its
+ * checkpoint's header (what a resume continues), else its run.json (a finished run whose
+ * checkpoint stayed on another machine). Empty when they agree, or when nothing is recorded.
+ */
+export function staleReasons(c: SweepConfig, r: Run): string[] {
+  const f = files(r);
+  const header = checkpointHeader(f.ckpt);
+  let rec: Record<string, any> | undefined = header?.info?.run;
+  let trained: number | undefined = header ? header.step : undefined;
+  if (!header) {
+    try {
+      rec = JSON.parse(fs.readFileSync(f.runJson, "utf8"));
+      trained = typeof rec?.steps === "number" ? rec.steps : undefined;
+    } catch {
+      rec = undefined;
+    }
+  }
+  if (!rec || typeof rec !== "object") return [];
+  const reasons: string[] = [];
+  if (rec.model !== undefined && rec.model !== r.model) reasons.push(`model ${rec.model}, not ${r.model}`);
+  if (rec.data !== undefined && rec.data !== r.data) reasons.push(`data ${rec.data}, not ${r.data}`);
+  if (typeof rec.batchSize === "number" && rec.batchSize !== c.batchSize) reasons.push(`batch size ${rec.batchSize}, not ${c.batchSize}`);
+  if (Boolean(rec.holdOut) !== Boolean(c.holdOut)) reasons.push(c.holdOut ? "without --hold-out" : "with --hold-out");
+  if (c.imageSize !== undefined && rec.fit?.to !== undefined && rec.fit.to !== c.imageSize) reasons.push(`image size ${rec.fit.to}, not ${c.imageSize}`);
+  if (typeof trained === "number" && trained > c.steps) reasons.push(`${trained} steps, more than the sweep's ${c.steps}`);
+  if (rec.settings && typeof rec.settings === "object") {
+    const had = flatten(rec.settings);
+    const want = flatten({ ...c.modelSettings[r.model], ...c.variants[r.variant] });
+    for (const k of [...new Set([...Object.keys(want), ...Object.keys(had)])].sort()) {
+      if (JSON.stringify(had[k]) !== JSON.stringify(want[k])) reasons.push(`${k} ${show(had[k])}, not ${show(want[k])}`);
+    }
+  }
+  return reasons;
+}
+
+/** Move a stale run's folder aside (DIR.stale-<UTC time>); returns where it went. */
+export function moveAside(r: Run): string {
+  const to = `${r.dir}.stale-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}`;
+  fs.renameSync(r.dir, to);
+  return to;
+}
+
 /** Where a run stands, from its folder. */
 export function runState(c: SweepConfig, r: Run): RunState {
   const f = files(r);
+  const reasons = staleReasons(c, r);
+  if (reasons.length) return { kind: "stale", reasons };
   const step = checkpointStep(f.ckpt);
   const trained = step !== null && step >= c.steps;
   if (c.eval ? fs.existsSync(f.eval) : trained || (step === null && evalsReachedEnd(r, c.steps))) return { kind: "done" };
@@ -144,6 +208,8 @@ export function describeState(s: RunState, steps: number): string {
       return "trained: eval to do";
     case "partial":
       return `checkpoint at step ${s.step} of ${steps}: will resume`;
+    case "stale":
+      return `trained with other settings than the sweep's (${s.reasons.join("; ")}): will be moved aside and trained again`;
     case "new":
       return s.scoredTo === undefined
         ? "to do"
@@ -228,6 +294,11 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         outcome.busy.push(r.name);
         log(`${head}: skipped, process ${owner.pid} on this machine is still running its ${owner.phase} (left over from a killed sweep?)`);
         continue;
+      }
+      if (state.kind === "stale") {
+        const to = moveAside(r);
+        log(`${head}: trained with other settings than the sweep's (${state.reasons.join("; ")}): moved to ${path.relative(process.cwd(), to) || to}, training it again`);
+        state = runState(c, r);
       }
       fs.mkdirSync(r.dir, { recursive: true });
       if (state.kind === "failed") {
