@@ -117,7 +117,8 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   assert.deepEqual(rows.map((r) => [r.budget, r.runs]), [["quick", "20 steps"], ["lab", "1,500 steps"], ["full", "3,000 steps x 5 seeds"]]);
   assert.equal(rows[0]["wall time (measured)"], "not measured yet");
   assert.match(rows[1]["wall time (measured)"], /^5 min \(/);
-  assert.match(rows[2]["wall time (measured)"], /^2\.1 h \(.* on \d+ cores, load [\d.]+, \d{4}-\d\d-\d\d\)$/);
+  assert.match(rows[2]["wall time (measured)"], /^2\.1 h \(.* on \d+ cores of .+, load [\d.]+, \d{4}-\d\d-\d\d\)$/);
+  assert.equal(runs.full!.cpuModel, os.cpus()[0].model.trim(), "the record names the CPU it was measured on");
   // Budget records are not result files: the claims table ignores them.
   assert.deepEqual(readResults(dir), []);
   // From scratch: a notebook run of 300 s whose sweep took 20 s (its runs finished earlier) but whose

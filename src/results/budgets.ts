@@ -2,7 +2,7 @@
  * Measured wall time of a notebook's run at each budget (quick, lab, full: src/notebook/display.ts),
  * so the top of a notebook states each size's cost from a measurement, never from typing:
  * `results/<notebook>/budgets/<budget>.json` = { notebook, budget, plan, wallSeconds, backend,
- * threads, cpus, loadAverage1m, date }. The notebook's last cell records its own run; its first cell
+ * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's last cell records its own run; its first cell
  * shows the table. Quick (smoke) runs record under out/results-quick/ (as their results do), so
  * the test suite never rewrites results/; lab and full runs record under results/.
  */
@@ -22,6 +22,8 @@ export interface BudgetRun {
   backend: string | null;
   threads: number | null;
   cpus: number;
+  /** The CPU it ran on (budgets measured on different machines differ by the machine). */
+  cpuModel?: string;
   loadAverage1m: number;
   date: string;
 }
@@ -44,7 +46,7 @@ export function recordBudgetRun(notebook: string, budget: Budget, plan: unknown,
   const b = currentBackend();
   const run: BudgetRun = {
     notebook, budget, plan, wallSeconds: Math.round(wallSeconds), backend: b?.name ?? null, threads: b?.threads ?? null,
-    cpus: os.cpus().length, loadAverage1m: Number(os.loadavg()[0].toFixed(2)), date: new Date().toISOString(),
+    cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), loadAverage1m: Number(os.loadavg()[0].toFixed(2)), date: new Date().toISOString(),
   };
   const file = budgetFile(notebook, budget, env);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -90,7 +92,7 @@ export function budgetRows(notebook: string, plans: Record<Budget, string>, env:
     return {
       budget: b,
       runs: plans[b],
-      "wall time (measured)": r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
+      "wall time (measured)": r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores${r.cpuModel ? ` of ${r.cpuModel}` : ""}, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
     };
   });
 }
