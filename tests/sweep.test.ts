@@ -467,6 +467,12 @@ test("a run trained with other settings than the sweep's is stale: the dry run s
   assert.match(describeState(stale, 12), /^trained with other settings than the sweep's \(batch size 64, not 32; .*\): will be moved aside and trained again$/);
   writeHeader(20, same);
   assert.deepEqual(runState(c, r), { kind: "stale", reasons: ["20 steps, more than the sweep's 12"] }, "a run trained past the sweep's steps is not the sweep's run");
+  // settings from the sweep's train --config file count as the run's own, under its --set values
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ loss: "saturating", optimizer: { lr: 0.5, beta1: 0.5 } }));
+  const withFile = checkSweepConfig({ ...base, out: dir, seeds: [0], variants: { a: { "optimizer.lr": 1e-4, hidden: [8] } }, train: { holdOut: true, config: "model.json" }, eval: false }, path.join(dir, "s.json"));
+  writeHeader(6, { ...same, settings: { loss: "saturating", optimizer: { lr: 0.0001, beta1: 0.5 }, hidden: [8] } });
+  assert.deepEqual(runState(withFile, r), { kind: "partial", step: 6 });
+  assert.deepEqual(runState(c, r), { kind: "stale", reasons: ['loss "saturating", not unset', "optimizer.beta1 0.5, not unset"] });
   // a finished run whose checkpoint stayed elsewhere: its run.json is the record
   fs.rmSync(ckpt);
   fs.writeFileSync(path.join(r.dir, "run.json"), JSON.stringify({ ...same, steps: 12, settings: { optimizer: { lr: 0.001 }, hidden: [8] } }));

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
+import { readSettings } from "../cli/settings";
 import { evalsFile, readEvals } from "../eval/watch";
 import { onStopSignals, StopSignal } from "../train/signals";
 
@@ -161,8 +162,16 @@ export function staleReasons(c: SweepConfig, r: Run): string[] {
   if (c.imageSize !== undefined && rec.fit?.to !== undefined && rec.fit.to !== c.imageSize) reasons.push(`image size ${rec.fit.to}, not ${c.imageSize}`);
   if (typeof trained === "number" && trained > c.steps) reasons.push(`${trained} steps, more than the sweep's ${c.steps}`);
   if (rec.settings && typeof rec.settings === "object") {
+    // What train makes of the run's own arguments (its --config file, then its --set values).
+    const args = trainArgs(c, r, false);
+    const sets = args.flatMap((a, i) => (a === "--set" ? [args[i + 1]] : []));
+    let want: Record<string, unknown>;
+    try {
+      want = flatten(readSettings(c.trainConfig, sets));
+    } catch {
+      return reasons; // an unreadable --config fails in train itself, with its own message
+    }
     const had = flatten(rec.settings);
-    const want = flatten({ ...c.modelSettings[r.model], ...c.variants[r.variant] });
     for (const k of [...new Set([...Object.keys(want), ...Object.keys(had)])].sort()) {
       if (JSON.stringify(had[k]) !== JSON.stringify(want[k])) reasons.push(`${k} ${show(had[k])}, not ${show(want[k])}`);
     }
