@@ -140,9 +140,8 @@ const show = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
  * checkpoint's header (what a resume continues), else its run.json (a finished run whose
  * checkpoint stayed on another machine). Empty when they agree, or when nothing is recorded.
  */
-export function staleReasons(c: SweepConfig, r: Run): string[] {
+export function staleReasons(c: SweepConfig, r: Run, header: Record<string, any> | null = checkpointHeader(files(r).ckpt)): string[] {
   const f = files(r);
-  const header = checkpointHeader(f.ckpt);
   let rec: Record<string, any> | undefined = header?.info?.run;
   let trained: number | undefined = header ? header.step : undefined;
   if (!header) {
@@ -189,9 +188,11 @@ export function moveAside(r: Run): string {
 /** Where a run stands, from its folder. */
 export function runState(c: SweepConfig, r: Run): RunState {
   const f = files(r);
-  const reasons = staleReasons(c, r);
+  // One read of the checkpoint's header (it holds the run's log: megabytes on long runs).
+  const header = checkpointHeader(f.ckpt);
+  const reasons = staleReasons(c, r, header);
   if (reasons.length) return { kind: "stale", reasons };
-  const step = checkpointStep(f.ckpt);
+  const step = typeof header?.step === "number" ? header.step : null;
   const trained = step !== null && step >= c.steps;
   if (c.eval ? fs.existsSync(f.eval) : trained || (step === null && evalsReachedEnd(r, c.steps))) return { kind: "done" };
   if (fs.existsSync(f.failed)) {
