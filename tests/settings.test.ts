@@ -7,6 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { readSettings } from "../src/cli/settings";
+import { settingsDifferences } from "../src/models/settings";
+import { readCheckpoint } from "../src/train/checkpoint";
 import { MODELS } from "../src/models/registry";
 import { Began } from "../src/models/began";
 import { Dcgan } from "../src/models/dcgan";
@@ -39,6 +41,16 @@ test("--set reads JSON values, dotted keys reach into objects, --config is the b
   assert.throws(() => readSettings(file, []), /must hold a JSON object/);
   fs.writeFileSync(file, "{oops");
   assert.throws(() => readSettings(file, []), /is not valid JSON/);
+});
+
+test("settingsDifferences lists each changed, added or removed setting by its dotted --set name", () => {
+  assert.deepEqual(settingsDifferences({ gamma: 0.5, n: 16, optimizer: { lr: 1e-4, beta1: 0.5 } }, { n: 16, gamma: 0.5, optimizer: { beta1: 0.5, lr: 1e-4 } }), []);
+  assert.deepEqual(settingsDifferences({ gamma: 0.5, n: 16, optimizer: { lr: 1e-4 } }, { gamma: 0.7, hidden: [64, 32], optimizer: { lr: 1e-4, beta1: 0.9 } }), [
+    "gamma 0.5, not 0.7",
+    "hidden unset, not [64,32]",
+    "n 16, not unset",
+    "optimizer.beta1 unset, not 0.9",
+  ]);
 });
 
 test("settings reach the model through its own config checks; nested keys keep the other defaults", () => {
@@ -121,6 +133,22 @@ test("train --set/--image-size, then generate writes a grid, PNGs, an .npy and a
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /32x32 by padding with background \(as the checkpoint recorded\)/);
   assert.match(resumed.stdout, /resuming began .* at step 2/);
+  // Given again, the settings must be the recorded ones: another value, or another model, is refused
+  // before training (it would silently continue as a different run); --force continues with a warning.
+  const base = ["--data", "synthetic-digits", "--batch-size", "4", "--out", out, "--resume"];
+  const same = cli("train.ts", ["--model", "began", ...base, "--steps", "4", "--set", "h=8", "--set", "n=4"]);
+  assert.equal(same.code, 0, same.stderr);
+  const changed = cli("train.ts", ["--model", "began", ...base, "--steps", "5", "--set", "n=4", "--set", "h=8", "--set", "gamma=0.7", "--set", "optimizer.lr=0.0002"]);
+  assert.equal(changed.code, 2, changed.stdout);
+  assert.match(changed.stderr.trim(), /^error: .*latest\.ckpt was trained with settings gamma unset, not 0\.7; optimizer\.lr unset, not 0\.0002: refusing to resume \(.*--force/);
+  assert.doesNotMatch(changed.stdout, /^training /m);
+  const other = cli("train.ts", ["--model", "began-improved", ...base, "--steps", "5"]);
+  assert.equal(other.code, 2, other.stdout);
+  assert.match(other.stderr.trim(), /^error: .*latest\.ckpt was trained with model began, not began-improved: refusing to resume/);
+  const forced = cli("train.ts", ["--model", "began", ...base, "--steps", "5", "--set", "n=4", "--set", "h=8", "--set", "gamma=0.7", "--force"]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /^warning: .*trained with settings gamma unset, not 0\.7; continuing because of --force/m);
+  assert.equal(readCheckpoint(ck).header.step, 5);
   const npy = cli("generate.ts", ["--checkpoint", ck, "--n", "5", "--format", "npy", "--seed", "4"]);
   assert.equal(npy.code, 0, npy.stderr);
   const arr = parseNpy(fs.readFileSync(path.join(out, "generated", "samples-seed4.npy")), "s");

@@ -120,7 +120,8 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   let seed = o.seed;
   if (o.resume) {
     if (!fs.existsSync(ckpt)) throw new UserError(`nothing to resume: no checkpoint at ${ckpt}`);
-    checkResume(ckpt, readCheckpoint(ckpt).header.info ?? {}, { data: data.name, shape: data.shape, batchSize: o.batchSize }, o.force ?? false);
+    const given = o.settings && Object.keys(o.settings).length ? o.settings : undefined;
+    checkResume(ckpt, readCheckpoint(ckpt).header.info ?? {}, { model: o.model, data: data.name, shape: data.shape, batchSize: o.batchSize, settings: given }, o.force ?? false);
     const header = await trainer.load(ckpt);
     start = header.step;
     seed = header.seed;

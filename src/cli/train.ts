@@ -25,9 +25,10 @@ const USAGE = `usage: npm run train -- --model NAME --data NAME|FOLDER [--steps 
   --seed        random seed (default 0)
   --out         output folder (default out/<model>-<data>); holds latest.ckpt
   --checkpoint-every  save a checkpoint every N steps and at the end (default 100)
-  --resume      continue from the output folder's latest.ckpt up to --steps in all
-  --force       with --resume: continue even if the checkpoint was trained on another dataset,
-                image shape or batch size (a warning instead of a refusal)
+  --resume      continue from the output folder's latest.ckpt up to --steps in all; without
+                --config/--set it keeps the checkpoint's settings, given they must match them
+  --force       with --resume: continue even if the checkpoint was trained with another model,
+                dataset, image shape, batch size or settings (a warning instead of a refusal)
   --config      a JSON object of the model's settings, e.g. {"gamma": 0.7, "optimizer": {"lr": 1e-4}}
   --set         one setting, repeatable, over --config: --set gamma=0.7 --set optimizer.lr=1e-4
                 (values read as JSON, else text; unknown keys are listed with the known ones)

@@ -21,3 +21,23 @@ export function userSettings<T>(model: string, settings: ModelSettings = {}): Pa
   return settings as Partial<T>;
 }
 
+/** Nested settings as dotted keys ({optimizer: {lr: 1}} -> {"optimizer.lr": 1}), as --set names them. */
+export function flattenSettings(o: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) flattenSettings(v as Record<string, unknown>, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}
+
+const shown = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
+
+/** Each setting that differs between two runs' settings, as "key HAD, not WANT" (dotted keys, sorted). */
+export function settingsDifferences(had: Record<string, unknown>, want: Record<string, unknown>): string[] {
+  const a = flattenSettings(had);
+  const b = flattenSettings(want);
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .sort()
+    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k} ${shown(a[k])}, not ${shown(b[k])}`);
+}

@@ -14,6 +14,7 @@ import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
 import { readSettings } from "../cli/settings";
+import { settingsDifferences } from "../models/settings";
 import { evalsFile, readEvals } from "../eval/watch";
 import { onStopSignals, StopSignal } from "../train/signals";
 
@@ -124,17 +125,6 @@ function evalsReachedEnd(r: Run, steps: number): boolean {
   }
 }
 
-/** Nested settings as dotted keys ({optimizer: {lr: 1}} -> {"optimizer.lr": 1}), as --set names them. */
-function flatten(o: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
-  for (const [k, v] of Object.entries(o)) {
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
-    else out[`${prefix}${k}`] = v;
-  }
-  return out;
-}
-
-const show = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
-
 /**
  * How the training recorded in a run's folder differs from what the sweep asks of it: its
  * checkpoint's header (what a resume continues), else its run.json (a finished run whose
@@ -166,14 +156,11 @@ export function staleReasons(c: SweepConfig, r: Run, header: Record<string, any>
     const sets = args.flatMap((a, i) => (a === "--set" ? [args[i + 1]] : []));
     let want: Record<string, unknown>;
     try {
-      want = flatten(readSettings(c.trainConfig, sets));
+      want = readSettings(c.trainConfig, sets);
     } catch {
       return reasons; // an unreadable --config fails in train itself, with its own message
     }
-    const had = flatten(rec.settings);
-    for (const k of [...new Set([...Object.keys(want), ...Object.keys(had)])].sort()) {
-      if (JSON.stringify(had[k]) !== JSON.stringify(want[k])) reasons.push(`${k} ${show(had[k])}, not ${show(want[k])}`);
-    }
+    reasons.push(...settingsDifferences(rec.settings, want));
   }
   return reasons;
 }

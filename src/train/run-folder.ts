@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { UserError } from "../errors";
+import { settingsDifferences } from "../models/settings";
 import { freeBytes, mb, processAlive, removeStaleTemps } from "./durable-write";
 
 export const LOCK_NAME = ".lock";
@@ -116,18 +117,28 @@ export interface RunIdentity {
   data: string;
   shape: number[];
   batchSize: number;
+  /** The model asked for on this command line. */
+  model?: string;
+  /** The settings given on this command line (--config, --set); undefined when none were (the run keeps its recorded ones). */
+  settings?: Record<string, unknown>;
 }
 
 /**
- * Compare a checkpoint's recorded run with this one: a different dataset, example shape or batch
- * size is refused (UserError), or with `force` only warned about. Checkpoints that predate these
- * fields are not checked on them.
+ * Compare a checkpoint's recorded run with this one: a different model, dataset, example shape,
+ * batch size or model settings is refused (UserError), or with `force` only warned about.
+ * Checkpoints that predate these fields are not checked on them.
  */
 export function checkResume(file: string, info: Record<string, unknown>, now: RunIdentity, force: boolean): void {
   const diffs: string[] = [];
+  if (now.model !== undefined && typeof info.model === "string" && info.model !== now.model) diffs.push(`model ${info.model}, not ${now.model}`);
   if (typeof info.dataName === "string" && info.dataName !== now.data) diffs.push(`dataset ${info.dataName}, not ${now.data}`);
   if (Array.isArray(info.shape) && info.shape.join("x") !== now.shape.join("x")) diffs.push(`examples of ${info.shape.join("x")}, not ${now.shape.join("x")}`);
   if (typeof info.batchSize === "number" && info.batchSize !== now.batchSize) diffs.push(`batch size ${info.batchSize}, not ${now.batchSize}`);
+  const run = info.run as { settings?: Record<string, unknown> } | undefined;
+  if (now.settings !== undefined && run?.settings && typeof run.settings === "object") {
+    const changed = settingsDifferences(run.settings, now.settings);
+    if (changed.length) diffs.push(`settings ${changed.join("; ")}`);
+  }
   if (!diffs.length) return;
   const what = `${file} was trained with ${diffs.join(", ")}`;
   if (!force) throw new UserError(`${what}: refusing to resume (resume with the same settings, or add --force to continue anyway)`);
