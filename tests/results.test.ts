@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
 import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
-import { budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
+import { BUDGET_COLUMN, budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
 const root = path.resolve(__dirname, "..");
@@ -107,7 +107,7 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   assert.equal(budgetFile("gan", "full", {}), path.join(RESULTS_DIR, "gan", "budgets", "full.json"));
   const env = { GAN_RESULTS_DIR: dir };
   const plans = { quick: "20 steps", lab: "1,500 steps", full: "3,000 steps x 5 seeds" };
-  assert.deepEqual(budgetRows("gan", plans, env).map((r) => r["wall time (measured)"]), ["not measured yet", "not measured yet", "not measured yet"]);
+  assert.deepEqual(budgetRows("gan", plans, env).map((r) => r[BUDGET_COLUMN]), ["not measured yet", "not measured yet", "not measured yet"]);
   recordBudgetRun("gan", "lab", { steps: 1500 }, 281.4, env);
   recordBudgetRun("gan", "full", { steps: 3000 }, 7384, env);
   const runs = budgetRuns("gan", env);
@@ -115,9 +115,9 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   assert.deepEqual(runs.lab!.plan, { steps: 1500 });
   const rows = budgetRows("gan", plans, env);
   assert.deepEqual(rows.map((r) => [r.budget, r.runs]), [["quick", "20 steps"], ["lab", "1,500 steps"], ["full", "3,000 steps x 5 seeds"]]);
-  assert.equal(rows[0]["wall time (measured)"], "not measured yet");
-  assert.match(rows[1]["wall time (measured)"], /^5 min \(/);
-  assert.match(rows[2]["wall time (measured)"], /^2\.1 h \(.* on \d+ cores of .+, load [\d.]+, \d{4}-\d\d-\d\d\)$/);
+  assert.equal(rows[0][BUDGET_COLUMN], "not measured yet");
+  assert.match(rows[1][BUDGET_COLUMN], /^5 min \(/);
+  assert.match(rows[2][BUDGET_COLUMN], /^2\.1 h \(.* on \d+ cores of .+, load [\d.]+, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/);
   assert.equal(runs.full!.cpuModel, os.cpus()[0].model.trim(), "the record names the CPU it was measured on");
   // Budget records are not result files: the claims table ignores them.
   assert.deepEqual(readResults(dir), []);

@@ -82,9 +82,14 @@ export function formatDuration(s: number): string {
 }
 
 /**
- * Rows for a notebook's budget table: each budget's plan in words, and its measured wall time
- * (with the machine it was measured on) or "not measured yet".
+ * Rows for a notebook's budget table: each budget's plan in words, and the wall time its last
+ * recorded run measured (with the machine and the date) or "not measured yet". The table comes
+ * first in a notebook and the notebook records its own run last, so a run's table shows the run
+ * before it (the column says so); the run's own time is the last cell's line.
  */
+/** The measured column of budgetRows. */
+export const BUDGET_COLUMN = "wall time (last recorded run)";
+
 export function budgetRows(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string>[] {
   const runs = budgetRuns(notebook, env);
   return BUDGET_ORDER.map((b) => {
@@ -92,7 +97,7 @@ export function budgetRows(notebook: string, plans: Record<Budget, string>, env:
     return {
       budget: b,
       runs: plans[b],
-      "wall time (measured)": r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores${r.cpuModel ? ` of ${r.cpuModel}` : ""}, load ${r.loadAverage1m}, ${r.date.slice(0, 10)})` : "not measured yet",
+      [BUDGET_COLUMN]: r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores${r.cpuModel ? ` of ${r.cpuModel}` : ""}, load ${r.loadAverage1m}, ${r.date.slice(0, 16).replace("T", " ")} UTC)` : "not measured yet",
     };
   });
 }
