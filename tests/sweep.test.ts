@@ -14,7 +14,7 @@ import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, 
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
 import { checkpointStep, describeState, runState, runSweep } from "../src/sweep/run";
 import { collect, collectedCsv, sweepProgress } from "../src/sweep/collect";
-import { loggedCosts, loggedSecondsPerStep, stepCost } from "../src/sweep/estimate";
+import { benchCost, loggedCosts, loggedSecondsPerStep, runShape, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 
@@ -180,6 +180,33 @@ test("time estimates: seconds per step from the runs' logged evals.jsonl (same m
   // grid25 seeds 1 and 2: 100 steps at 1 s; seed0 (its log ended at step 100, no checkpoint, eval false) is done
   assert.match(r.stdout, /#4 gan\/grid25\/default\/seed1: to do; about 2 min of training \(1\.00 s a step as gan\/grid25\/default\/seed0 logged it\)/);
   assert.match(r.stdout, /training still to do in this shard: about 3 min at the logged speeds \(those of the machine/);
+});
+
+test("time estimates without logged runs: the model's benchmark row when it trained the run's batch size and shape, as a lower bound", () => {
+  // The shapes train gives runs: the data's, fitted to the model (BEGAN pads 28 to 32) or to --image-size.
+  assert.deepEqual(runShape("dcgan", "mnist"), [28, 28, 1]);
+  assert.deepEqual(runShape("began", "fashion-mnist"), [32, 32, 1]);
+  assert.deepEqual(runShape("dcgan", "mnist", 64), [64, 64, 1]);
+  assert.deepEqual(runShape("gan", "ring8"), [2]);
+  assert.equal(runShape("dcgan", "/some/folder"), null, "a folder's shape is not known without reading it");
+  const dir = tmp("bench-rows");
+  const row = { config: { shape: [28, 28, 1], batchSize: 64, threads: 2, cpuModel: "Test CPU" }, summary: { msPerStep: { mean: 250 } }, date: "2026-12-02T03:12:55.270Z" };
+  fs.writeFileSync(path.join(dir, "dcgan.json"), JSON.stringify(row));
+  const cost = benchCost("dcgan", 64, [28, 28, 1], dir)!;
+  assert.equal(cost.secondsPerStep, 0.25);
+  assert.match(cost.source, /dcgan row: 2 thread\(s\) of Test CPU, 2026-12-02/);
+  assert.equal(benchCost("dcgan", 32, [28, 28, 1], dir), null, "another batch size");
+  assert.equal(benchCost("dcgan", 64, [32, 32, 1], dir), null, "another shape");
+  assert.equal(benchCost("acgan", 64, [28, 28, 1], dir), null, "no row");
+  // In the dry run, with the committed row of the MLP GAN (28x28x1, batch 64): 1,000 steps to do.
+  const committed = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "results", "bench", "gan.json"), "utf8"));
+  assert.deepEqual([committed.config.shape, committed.config.batchSize], [[28, 28, 1], 64], "the committed gan row this test reads");
+  const file = writeConfig(dir, { ...base, data: ["synthetic-digits"], seeds: [0], out: "out", steps: 1000, batchSize: 64, eval: false });
+  const r = sweep(["--config", file, "--dry-run"]);
+  assert.equal(r.code, 0, r.stderr);
+  const seconds = (committed.summary.msPerStep.mean / 1000) * 1000;
+  assert.match(r.stdout, new RegExp(`#0 gan/synthetic-digits/default/seed0: to do; at least ${Math.round(seconds)} s of training \\(${(seconds / 1000).toFixed(2)} s a step by npm run bench's gan row`));
+  assert.match(r.stdout, /training still to do in this shard: at least \d+ s by benchmark rows \(training without evaluations/);
 });
 
 test("the shard comes from the environment on the command line too (dry run)", () => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../sweep/shard";
 import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
-import { loggedCosts, stepCost } from "../sweep/estimate";
+import { benchCost, loggedCosts, runShape, stepCost } from "../sweep/estimate";
 import { formatDuration } from "../results/budgets";
 import { collect, writeCollected } from "../sweep/collect";
 import { writeResult } from "../results/files";
@@ -40,7 +40,8 @@ const USAGE = `usage: npm run sweep -- --config FILE.json [--models a,b] [--data
              GAN_SWEEP_SHARDS=N, N = the Job's completions); else the whole sweep
   --shards   N: the number of shards of a Kubernetes Indexed Job (its completions)
   --dry-run  list this shard's runs, their state and commands, and the training time still to go
-             (at the seconds per step the sweep's runs of the same model logged in evals.jsonl); run nothing
+             (at the seconds per step the sweep's runs of the same model logged in evals.jsonl, else at
+             least the time of the model's committed npm run bench row at the same batch and shape); run nothing
   --collect  aggregate every finished run of the sweep (all shards) into <out>/summary.csv, .md and
              .html (mean ± std, n and each seed's value per model/data/variant and metric), print it,
              list missing and failed runs; with "results" in the config also results/<notebook>/<experiment>.json
@@ -112,6 +113,7 @@ runMain(async () => {
   console.log(`sweep ${rel(config.file)}: ${runs.length} runs${picked}; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} runs; output in ${rel(config.out)}`);
   if (values["dry-run"]) {
     let left = 0;
+    let atLeast = 0; // from benchmark rows: training without evaluations, on the benchmarked machine
     let unknown = 0;
     const logged = loggedCosts(runs);
     for (const r of mine) {
@@ -122,10 +124,15 @@ runMain(async () => {
       if (state.kind === "new" || state.kind === "partial" || state.kind === "failed") {
         const cost = stepCost(r, logged);
         const from = state.kind === "partial" ? state.step : 0;
+        const bench = cost ? null : benchCost(r.model, config.batchSize, runShape(r.model, r.data, config.imageSize));
         if (cost) {
           const s = cost.secondsPerStep * (config.steps - from);
           left += s;
           estimate = `; about ${formatDuration(s)} of training (${cost.secondsPerStep.toFixed(2)} s a step as ${cost.from.length === 1 ? cost.from[0] : `${cost.from.length} runs of the sweep`} logged it)`;
+        } else if (bench) {
+          const s = bench.secondsPerStep * (config.steps - from);
+          atLeast += s;
+          estimate = `; at least ${formatDuration(s)} of training (${bench.secondsPerStep.toFixed(2)} s a step by ${bench.source})`;
         } else unknown++;
       }
       console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}${estimate}`);
@@ -134,11 +141,12 @@ runMain(async () => {
         if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
       }
     }
-    const why = "no run of their model has logged its time yet: runs log it in evals.jsonl with train.evalEvery";
-    if (left > 0) {
-      const rest = unknown ? `, plus ${unknown} run(s) without an estimate (${why})` : "";
-      console.log(`training still to do in this shard: about ${formatDuration(left)} at the logged speeds (those of the machine that logged them; \`npm run bench\` compares machines)${rest}`);
-    } else if (unknown > 0) console.log(`training still to do in this shard: ${unknown} run(s), no estimate: ${why}`);
+    const why = "no run of their model has logged its time yet (runs log it in evals.jsonl with train.evalEvery) and no benchmark row of it trained their batch size and shape";
+    const parts: string[] = [];
+    if (left > 0) parts.push(`about ${formatDuration(left)} at the logged speeds (those of the machine that logged them; \`npm run bench\` compares machines)`);
+    if (atLeast > 0) parts.push(`at least ${formatDuration(atLeast)} by benchmark rows (training without evaluations, on the benchmarked machines)`);
+    if (unknown > 0) parts.push(parts.length ? `${unknown} run(s) without an estimate: ${why}` : `${unknown} run(s), no estimate: ${why}`);
+    if (parts.length) console.log(`training still to do in this shard: ${parts.join(", plus ")}`);
     return;
   }
   const outcome = await runSweep(config, mine);
