@@ -81,15 +81,15 @@ export function formatDuration(s: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
+/** The measured column of budgetRows. */
+export const BUDGET_COLUMN = "wall time (last recorded run)";
+
 /**
  * Rows for a notebook's budget table: each budget's plan in words, and the wall time its last
  * recorded run measured (with the machine and the date) or "not measured yet". The table comes
  * first in a notebook and the notebook records its own run last, so a run's table shows the run
  * before it (the column says so); the run's own time is the last cell's line.
  */
-/** The measured column of budgetRows. */
-export const BUDGET_COLUMN = "wall time (last recorded run)";
-
 export function budgetRows(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string>[] {
   const runs = budgetRuns(notebook, env);
   return BUDGET_ORDER.map((b) => {
