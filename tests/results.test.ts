@@ -43,6 +43,13 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   assert.equal(r.backend, "wasm");
   assert.equal(r.wallSeconds, 3.5);
   assert.equal(r.date, "2026-01-02T03:04:05.000Z");
+  // the same result again (a notebook re-reading committed runs) keeps the file and its date; a changed one is re-dated
+  const again = { notebook: "gan", experiment: "ring-modes", config: { steps: 10 }, seeds: [0, 1, 2], values: { modes: [8, 6, null] }, backend: "wasm", wallSeconds: 3.5 };
+  writeResult(again, dir);
+  assert.equal(JSON.parse(fs.readFileSync(file, "utf8")).date, "2026-01-02T03:04:05.000Z");
+  writeResult({ ...again, values: { modes: [8, 7, null] } }, dir);
+  const changed = JSON.parse(fs.readFileSync(file, "utf8"));
+  assert.deepEqual([changed.values.modes, changed.date === "2026-01-02T03:04:05.000Z"], [[8, 7, null], false]);
   assert.deepEqual(meanStd([]), { mean: NaN, std: NaN, n: 0 });
   assert.deepEqual(meanStd([2]), { mean: 2, std: NaN, n: 1 });
   assert.equal(resultsRoot({}), RESULTS_DIR);

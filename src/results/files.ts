@@ -134,7 +134,11 @@ export function checkResult(r: ResultFile, where: string): void {
   if (problems.length) throw new UserError(`${where}: ${problems.join("; ")}`);
 }
 
-/** Write <root>/<notebook>/<experiment>.json (default root: resultsRoot()); returns the path. */
+/**
+ * Write <root>/<notebook>/<experiment>.json (default root: resultsRoot()); returns the path. A file
+ * that already holds the same result but for its date is left as it is: re-running a notebook that
+ * only reads committed runs does not re-date their results (the date is when the result changed).
+ */
 export function writeResult(input: ResultInput, root = resultsRoot()): string {
   const r: ResultFile = {
     notebook: input.notebook,
@@ -151,11 +155,24 @@ export function writeResult(input: ResultInput, root = resultsRoot()): string {
   };
   checkResult(r, `result ${input.notebook}/${input.experiment}`);
   const file = path.join(root, r.notebook, `${r.experiment}.json`);
+  const text = (x: ResultFile) => JSON.stringify(x, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+  if (input.date === undefined && sameButDate(file, text, r)) return file;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(r, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n");
+  fs.writeFileSync(tmp, text(r));
   fs.renameSync(tmp, file);
   return file;
+}
+
+/** Whether `file` holds `r` but for its date (false when it is missing or unreadable). */
+function sameButDate(file: string, text: (x: ResultFile) => string, r: ResultFile): boolean {
+  let old: ResultFile;
+  try {
+    old = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return false;
+  }
+  return typeof old?.date === "string" && text({ ...r, date: old.date }) === text(old);
 }
 
 /** Every result file under `root`, sorted by notebook then experiment. */
