@@ -126,6 +126,10 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   assert.match(rows[1][BUDGET_COLUMN], /^5 min \(/);
   assert.match(rows[2][BUDGET_COLUMN], /^2\.1 h \(.* on \d+ cores of .+, load [\d.]+, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/);
   assert.equal(runs.full!.cpuModel, os.cpus()[0].model.trim(), "the record names the CPU it was measured on");
+  // A record that names its plan's words: shown while the plan is the same, flagged once it changed.
+  recordBudgetRun("gan", "lab", { steps: 1500, description: "1,500 steps" }, 281.4, env);
+  assert.match(budgetRows("gan", plans, env)[1][BUDGET_COLUMN], /^5 min \(/);
+  assert.match(budgetRows("gan", { ...plans, lab: "600 steps" }, env)[1][BUDGET_COLUMN], /^not measured for this plan \(the last recorded run, of another plan: 5 min \(.* UTC\)\)$/);
   // Budget records are not result files: the claims table ignores them.
   assert.deepEqual(readResults(dir), []);
   // From scratch: a notebook run of 300 s whose sweep took 20 s (its runs finished earlier) but whose

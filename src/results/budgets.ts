@@ -16,7 +16,10 @@ import type { Budget } from "../notebook/display";
 export interface BudgetRun {
   notebook: string;
   budget: Budget;
-  /** What the budget runs (steps, seeds...), as the notebook defines it. */
+  /**
+   * What the budget runs (steps, seeds...), as the notebook defines it; with `description`, the
+   * words its budget table shows for it, so the table can tell a record of another plan.
+   */
   plan: unknown;
   wallSeconds: number;
   backend: string | null;
@@ -88,16 +91,20 @@ export const BUDGET_COLUMN = "wall time (last recorded run)";
  * Rows for a notebook's budget table: each budget's plan in words, and the wall time its last
  * recorded run measured (with the machine and the date) or "not measured yet". The table comes
  * first in a notebook and the notebook records its own run last, so a run's table shows the run
- * before it (the column says so); the run's own time is the last cell's line.
+ * before it (the column says so); the run's own time is the last cell's line. A record whose plan
+ * has another description than `plans` gives (the plan changed since) is shown as such, not as
+ * this plan's time.
  */
 export function budgetRows(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string>[] {
   const runs = budgetRuns(notebook, env);
   return BUDGET_ORDER.map((b) => {
     const r = runs[b];
+    const measured = r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores${r.cpuModel ? ` of ${r.cpuModel}` : ""}, load ${r.loadAverage1m}, ${r.date.slice(0, 16).replace("T", " ")} UTC)` : "";
+    const was = (r?.plan as { description?: unknown } | null | undefined)?.description;
     return {
       budget: b,
       runs: plans[b],
-      [BUDGET_COLUMN]: r ? `${formatDuration(r.wallSeconds)} (${r.backend ?? "?"}, ${r.threads ?? "?"} thread(s) on ${r.cpus} cores${r.cpuModel ? ` of ${r.cpuModel}` : ""}, load ${r.loadAverage1m}, ${r.date.slice(0, 16).replace("T", " ")} UTC)` : "not measured yet",
+      [BUDGET_COLUMN]: !r ? "not measured yet" : typeof was === "string" && was !== plans[b] ? `not measured for this plan (the last recorded run, of another plan: ${measured})` : measured,
     };
   });
 }
