@@ -155,24 +155,28 @@ export function writeResult(input: ResultInput, root = resultsRoot()): string {
   };
   checkResult(r, `result ${input.notebook}/${input.experiment}`);
   const file = path.join(root, r.notebook, `${r.experiment}.json`);
-  const text = (x: ResultFile) => JSON.stringify(x, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
-  if (input.date === undefined && sameButDate(file, text, r)) return file;
+  if (input.date === undefined && sameButDate(file, r)) return file;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text(r));
+  fs.writeFileSync(tmp, resultText(r));
   fs.renameSync(tmp, file);
   return file;
 }
 
+/** A result file's text (non-finite numbers as null). */
+function resultText(r: ResultFile): string {
+  return JSON.stringify(r, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n";
+}
+
 /** Whether `file` holds `r` but for its date (false when it is missing or unreadable). */
-function sameButDate(file: string, text: (x: ResultFile) => string, r: ResultFile): boolean {
+function sameButDate(file: string, r: ResultFile): boolean {
   let old: ResultFile;
   try {
     old = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch {
     return false;
   }
-  return typeof old?.date === "string" && text({ ...r, date: old.date }) === text(old);
+  return typeof old?.date === "string" && resultText({ ...r, date: old.date }) === resultText(old);
 }
 
 /** Every result file under `root`, sorted by notebook then experiment. */
