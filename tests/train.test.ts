@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import * as cliProgress from "cli-progress";
 import { useWasm } from "./helpers";
 import { Dcgan } from "../src/models/dcgan";
 import { Gan } from "../src/models/gan";
@@ -116,4 +117,21 @@ test("trainedSeconds adds up the parts of a resumed run (each part's clock start
   assert.equal(trainedSeconds([{ time: 0.5 }, { time: 1 }, { time: 2 }]), 2);
   assert.equal(trainedSeconds([{ time: 0.5 }, { time: 1 }, { time: 2 }, { time: 0.3 }, { time: 0.9 }]), 2.9);
   assert.equal(trainedSeconds([{ time: 4 }, { time: 1 }, { time: 0.5 }]), 5.5, "three parts of one step each but the last");
+});
+
+test("progress lines print durations rounded as a whole: 839 s is 13m59s, never cli-progress's 13m60s", async () => {
+  const { barTime, clock } = await import("../src/cli/progress");
+  assert.equal(clock(75), "1m15s");
+  assert.equal(clock(839), "13m59s");
+  assert.equal(clock(839.6), "14m00s");
+  assert.equal(clock(59.6), "1m00s");
+  assert.equal(clock(3599.6), "1h00m");
+  assert.equal(clock(3700), "1h01m");
+  assert.equal(clock(-3), "0s");
+  assert.equal(barTime("INF"), "?", "cli-progress passes INF before the first update");
+  assert.equal(barTime("NULL"), "?");
+  // What a bar of the kit shows, through cli-progress's own formatter with the kit's option.
+  const params = { eta: 839, progress: 0.5, value: 1, total: 2, startTime: Date.now(), stopTime: null, maxWidth: 80 };
+  const options = { format: "{eta_formatted} left", barsize: 4, barCompleteString: "=", barIncompleteString: "-", barGlue: "", autopaddingChar: "0" } as never;
+  assert.equal(cliProgress.Format.Formatter({ ...(options as object), formatTime: barTime } as never, params as never, {}), "13m59s left");
 });

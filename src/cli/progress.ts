@@ -5,6 +5,23 @@
  */
 import * as cliProgress from "cli-progress";
 
+/**
+ * A duration for a progress line: 75 -> "1m15s", 3700 -> "1h01m". The seconds are rounded before
+ * they are split, so it never prints "13m60s" (cli-progress's own format rounds the seconds part
+ * to a multiple of 5 after splitting: 839 s came out as "13m60s").
+ */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** cli-progress's `formatTime` option for every bar of the kit: `clock`, or "?" while the time is unknown (cli-progress passes "NULL" or "INF"). */
+export function barTime(t: number | string): string {
+  return typeof t === "number" && Number.isFinite(t) ? clock(t) : "?";
+}
+
 export interface Task {
   update(done: number): void;
   done(): void;
@@ -13,7 +30,7 @@ export interface Task {
 export function progressTask(label: string, total: number): Task {
   if (process.env.CI || !process.stderr.isTTY) return { update: () => {}, done: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label.padEnd(22)} [{bar}] {value}/{total}  {eta_formatted} left`, barsize: 24, stream: process.stderr, hideCursor: false },
+    { format: `${label.padEnd(22)} [{bar}] {value}/{total}  {eta_formatted} left`, barsize: 24, stream: process.stderr, hideCursor: false, formatTime: barTime },
     cliProgress.Presets.legacy,
   );
   bar.start(total, 0);

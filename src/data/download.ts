@@ -18,6 +18,7 @@ import * as https from "https";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as cliProgress from "cli-progress";
+import { barTime } from "../cli/progress";
 import { UserError } from "../errors";
 import { CIFAR10_FILES } from "./cifar10";
 
@@ -258,6 +259,7 @@ class ByteBar {
         notTTYSchedule: 5000,
         etaBuffer: 200,
         hideCursor: false,
+        formatTime: barTime,
       },
       cliProgress.Presets.legacy,
     );

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as cliProgress from "cli-progress";
+import { barTime, clock } from "../cli/progress";
 import { NotebookLine, notebookLine } from "../notebook/display";
 import { DivergenceError, UserError } from "../errors";
 import { subSeed } from "../nn/init";
@@ -294,6 +295,7 @@ class Progress {
         notTTYSchedule: 10000,
         etaBuffer: 50,
         hideCursor: false,
+        formatTime: barTime,
       },
       cliProgress.Presets.legacy,
     );
@@ -338,14 +340,6 @@ class Progress {
     const avg = seconds > 0 ? (this.images / seconds).toFixed(0) : "-";
     this.line!.update(this.text(rec ? rec.step + 1 : this.start, rec ? Progress.losses(rec) : "", avg, `(average) in ${clock(seconds)}`));
   }
-}
-
-/** 75 -> "1m15s", 3700 -> "1h01m". */
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 /**
