@@ -5,11 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, ShuffledBatches, gather } from "../data/dataset";
-import { Pggan, PgganConfig, trainProgressive } from "../models/pggan";
+import { PhaseKind, Pggan, PgganConfig, trainProgressive } from "../models/pggan";
+import { modelEntry } from "../models/registry";
 import { swd } from "../metrics/swd";
 import { msSsimDiversity } from "../metrics/ms-ssim";
 import { evaluateEverySeconds } from "../train/callbacks";
-import { StepRecord, Trainer } from "../train/trainer";
+import { BatchSource, StepRecord, Trainer } from "../train/trainer";
+import { ModelSettings } from "../models/registry";
 import { differenceVerdict, Verdict, whyParts } from "./verdict";
 
 export interface Evaluation {
@@ -79,6 +81,97 @@ export async function trainForBudget(name: string, config: Partial<PgganConfig>,
   trainer.dispose();
   model.dispose();
   return run;
+}
+
+/** What a training step of one phase of a PGGAN schedule costs on the machine that measured it. */
+export interface PhaseCost {
+  phase: number;
+  kind: PhaseKind;
+  resolution: number;
+  /** Real images shown to D when the phase starts and when it ends (the schedule's). */
+  startImages: number;
+  endImages: number;
+  batchSize: number;
+  /** The median of the timed steps. */
+  secondsPerStep: number;
+  timedSteps: number;
+}
+
+/**
+ * Time a training step of every phase of `model`'s schedule on this machine: the model is put in
+ * the middle of each phase (`setProgress`) and trained `warmup` steps there (the phase's fresh
+ * optimizers, kernels compiled), then `steps` timed steps, whose median is the phase's cost. The
+ * model's weights and progress change: measure on a model made for it.
+ *
+ * Why: runs that span sittings train on several machines, at different speeds and beside other
+ * jobs, so the training seconds they log cannot be compared between runs. What progressive growing
+ * changes is the cost of a step in each phase and the steps spent there; `modelledSeconds` puts
+ * the two together, on one machine, for every run.
+ */
+export function measurePhaseCosts(model: Pggan, data: BatchSource, o: { batchSize: number; steps?: number; warmup?: number; seed?: number }): PhaseCost[] {
+  const steps = o.steps ?? 6, warmup = o.warmup ?? 2, seed = o.seed ?? 0;
+  const trainer = new Trainer(model);
+  const costs: PhaseCost[] = [];
+  let k = 0;
+  try {
+    for (const p of model.phases) {
+      model.setProgress((p.startImages + p.endImages) / 2);
+      const times: number[] = [];
+      for (let i = 0; i < warmup + steps; i++, k++) {
+        const batch = data.batch(k, o.batchSize);
+        const t = performance.now();
+        try {
+          trainer.step(batch, k, seed); // returns the step's logged scalars, read back: the step is done
+        } finally {
+          tf.dispose([batch.x, batch.labels ?? []]);
+        }
+        if (i >= warmup) times.push((performance.now() - t) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      const mid = times.length >> 1;
+      const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+      costs.push({ phase: p.index, kind: p.kind, resolution: p.resolution, startImages: p.startImages, endImages: p.endImages, batchSize: o.batchSize, secondsPerStep: median, timedSteps: times.length });
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return costs;
+}
+
+/**
+ * `measurePhaseCosts` for a run as its run.json records it (model, settings, image shape, batch
+ * size), on a fresh model of that run's architecture fed random images of its shape (a step's cost
+ * does not depend on what the images show).
+ */
+export function measureRunCosts(run: { model: string; settings: ModelSettings; dataShape: number[]; batchSize: number }, o: { steps?: number; warmup?: number } = {}): PhaseCost[] {
+  const n = 4 * run.batchSize, size = run.dataShape.reduce((a, b) => a * b, 1);
+  const data: Dataset = { name: "random", shape: run.dataShape, data: Float32Array.from({ length: n * size }, (_, i) => Math.sin(i * 12.9898) % 1) };
+  const model = modelEntry(run.model).create(data, 0, run.settings);
+  if (!(model instanceof Pggan)) {
+    model.dispose();
+    throw new Error(`measureRunCosts needs a PGGAN run, got model "${run.model}"`);
+  }
+  try {
+    return measurePhaseCosts(model, new ShuffledBatches(data, 0), { batchSize: run.batchSize, ...o });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The training seconds a run would have taken by the time it had shown `images` real images, on
+ * the machine that measured `costs` (its schedule's phases, in order): each phase's steps up to
+ * then, at `batchSize` images a step, times that phase's cost. Training goes on in the last phase
+ * after its end, as the trainer does.
+ */
+export function modelledSeconds(costs: PhaseCost[], images: number, batchSize: number): number {
+  let s = 0;
+  costs.forEach((c, i) => {
+    const end = i === costs.length - 1 ? Infinity : c.endImages;
+    const shown = Math.max(0, Math.min(images, end) - c.startImages);
+    s += (shown / batchSize) * c.secondsPerStep;
+  });
+  return s;
 }
 
 /** Images per second by resolution over a run's log (training time only). */
