@@ -6,12 +6,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dataset, ShuffledBatches, gather } from "../data/dataset";
 import { PhaseKind, Pggan, PgganConfig, trainProgressive } from "../models/pggan";
-import { modelEntry } from "../models/registry";
+import { ModelSettings, modelEntry } from "../models/registry";
 import { swd } from "../metrics/swd";
 import { msSsimDiversity } from "../metrics/ms-ssim";
 import { evaluateEverySeconds } from "../train/callbacks";
 import { BatchSource, StepRecord, Trainer } from "../train/trainer";
-import { ModelSettings } from "../models/registry";
 import { differenceVerdict, Verdict, whyParts } from "./verdict";
 
 export interface Evaluation {
