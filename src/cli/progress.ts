@@ -22,6 +22,14 @@ export function barTime(t: number | string): string {
   return typeof t === "number" && Number.isFinite(t) ? clock(t) : "?";
 }
 
+/**
+ * A progress bar of the kit on stderr: `format` (cli-progress placeholders), 24 characters wide,
+ * times as `barTime` writes them; `options` adds to or overrides these (e.g. `noTTYOutput` for logs).
+ */
+export function stderrBar(format: string, options: cliProgress.Options = {}): cliProgress.SingleBar {
+  return new cliProgress.SingleBar({ format, barsize: 24, stream: process.stderr, hideCursor: false, formatTime: barTime, ...options }, cliProgress.Presets.legacy);
+}
+
 export interface Task {
   update(done: number): void;
   done(): void;
@@ -29,10 +37,7 @@ export interface Task {
 
 export function progressTask(label: string, total: number): Task {
   if (process.env.CI || !process.stderr.isTTY) return { update: () => {}, done: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: `${label.padEnd(22)} [{bar}] {value}/{total}  {eta_formatted} left`, barsize: 24, stream: process.stderr, hideCursor: false, formatTime: barTime },
-    cliProgress.Presets.legacy,
-  );
+  const bar = stderrBar(`${label.padEnd(22)} [{bar}] {value}/{total}  {eta_formatted} left`);
   bar.start(total, 0);
   return {
     update: (done) => bar.update(Math.min(done, total)),

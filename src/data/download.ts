@@ -18,7 +18,7 @@ import * as https from "https";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as cliProgress from "cli-progress";
-import { barTime } from "../cli/progress";
+import { stderrBar } from "../cli/progress";
 import { UserError } from "../errors";
 import { CIFAR10_FILES } from "./cifar10";
 
@@ -250,19 +250,7 @@ class ByteBar {
     if (!this.enabled) return;
     this.t0 = Date.now();
     this.start0 = start;
-    this.bar = new cliProgress.SingleBar(
-      {
-        format: `${this.label} [{bar}] {percentage}% {done}/{size}  {speed}  {eta_formatted} left`,
-        barsize: 24,
-        stream: process.stderr,
-        noTTYOutput: true,
-        notTTYSchedule: 5000,
-        etaBuffer: 200,
-        hideCursor: false,
-        formatTime: barTime,
-      },
-      cliProgress.Presets.legacy,
-    );
+    this.bar = stderrBar(`${this.label} [{bar}] {percentage}% {done}/{size}  {speed}  {eta_formatted} left`, { noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 200 });
     this.bar.start(total ?? 0, start, this.payload(start, total));
   }
 

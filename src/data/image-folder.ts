@@ -16,8 +16,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as cliProgress from "cli-progress";
-import { barTime } from "../cli/progress";
+import { stderrBar } from "../cli/progress";
 import * as jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { UserError } from "../errors";
@@ -234,10 +233,7 @@ export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Dat
   const data = new Float32Array(files.length * per);
   const show = (opts.progress ?? !process.env.CI) && files.length >= 500 && process.stderr.isTTY === true;
   const bar = show
-    ? new cliProgress.SingleBar(
-        { format: "images [{bar}] {value}/{total}  {eta_formatted} left", barsize: 24, stream: process.stderr, hideCursor: false, formatTime: barTime },
-        cliProgress.Presets.legacy,
-      )
+    ? stderrBar("images [{bar}] {value}/{total}  {eta_formatted} left")
     : null;
   bar?.start(files.length, 0);
   try {

@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as cliProgress from "cli-progress";
-import { barTime, clock } from "../cli/progress";
+import { clock, stderrBar } from "../cli/progress";
 import { NotebookLine, notebookLine } from "../notebook/display";
 import { DivergenceError, UserError } from "../errors";
 import { subSeed } from "../nn/init";
@@ -286,19 +286,7 @@ class Progress {
   constructor(private readonly total: number, private readonly start: number, private readonly batchSize: number) {
     this.line = notebookLine(this.text(start, "", "-", "starting"));
     if (this.line) return;
-    this.bar = new cliProgress.SingleBar(
-      {
-        format: "[{bar}] step {value}/{total}  {losses}  {ips} img/s  {eta_formatted} left",
-        barsize: 24,
-        stream: process.stderr,
-        noTTYOutput: true,
-        notTTYSchedule: 10000,
-        etaBuffer: 50,
-        hideCursor: false,
-        formatTime: barTime,
-      },
-      cliProgress.Presets.legacy,
-    );
+    this.bar = stderrBar("[{bar}] step {value}/{total}  {losses}  {ips} img/s  {eta_formatted} left", { noTTYOutput: true, notTTYSchedule: 10000, etaBuffer: 50 });
     this.bar.start(start + total, start, { losses: "", ips: "-" });
   }
 
