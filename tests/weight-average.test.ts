@@ -1,4 +1,4 @@
-/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside a DCGAN, a LatentGan and a PGGAN. */
+/** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside an MLP GAN, a DCGAN, a LatentGan and a PGGAN. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../src/nn/module";
 import { WeightAverage } from "../src/nn/weight-average";
 import { Dcgan } from "../src/models/dcgan";
+import { Gan } from "../src/models/gan";
 import { Pggan, PgganConfig, trainProgressive } from "../src/models/pggan";
 import { LatentGan, latentGanShape, TGAN_DEFAULTS } from "../src/models/tgan";
 import { ring8, sampleMixture } from "../src/data/mixtures";
@@ -57,6 +58,39 @@ test("WeightAverage follows avg <- d avg + (1 - d) w with d = min(decay, (1 + t)
   assert.throws(() => new WeightAverage(net, 1), /decay/);
   avg.dispose();
   net.dispose();
+});
+
+test("an MLP GAN with ema samples from the average on generate and generateFrom and checkpoints it; ema 0 is the paper's model", async () => {
+  await useWasm();
+  const data = sampleMixture(ring8(), 256, 1);
+  const settings = { dataDim: 2, latentDim: 4, hidden: [16, 16], output: "linear" as const, prior: "normal" as const, ema: 0.9 };
+  const model = new Gan({ ...settings, seed: 4 });
+  assert.deepEqual(Object.keys(model.modules()), ["G", "D", "G_avg"]);
+  const plain = new Gan({ ...settings, ema: 0 });
+  assert.deepEqual(Object.keys(plain.modules()), ["G", "D"]);
+  plain.dispose();
+  const trainer = new Trainer(model);
+  await trainer.run(new ShuffledBatches(data, 4), { steps: 3, batchSize: 32, progress: false });
+  const before = tf.memory().numTensors;
+  const sampled = readAndFree(model.generate(8, 2));
+  const codes = model.latent(8, 2);
+  assert.deepEqual(readAndFree(model.generateFrom(codes)), sampled, "generate(n, seed) = generateFrom(latent(n, seed)), both from the average");
+  const live = readAndFree(tf.tidy(() => model.G.apply(codes)));
+  codes.dispose();
+  assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
+  assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-gan-"));
+  const file = path.join(dir, "latest.ckpt");
+  await trainer.save(file, 3, 3);
+  const again = new Gan({ ...settings, seed: 4 });
+  const t2 = new Trainer(again);
+  await t2.load(file);
+  assert.deepEqual(readAndFree(again.generate(8, 2)), sampled, "restored average, same samples");
+  assert.throws(() => new Gan({ ...settings, ema: 1 }), /ema/);
+  for (const m of [model, again]) m.dispose();
+  trainer.dispose();
+  t2.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("a DCGAN with ema samples from the average, checkpoints it and restores it exactly; ema 0 is the paper's model", async () => {

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dense, Activation } from "../nn/layers";
 import { Module } from "../nn/module";
+import { WeightAverage, withAverage } from "../nn/weight-average";
 import { subSeed, tfSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, rules } from "../train/config";
@@ -70,6 +71,11 @@ export interface GanConfig {
   /** Latent prior. */
   prior: "normal" | "uniform";
   optimizer: AdamConfig;
+  /**
+   * Decay of a moving average of G's weights that samples come from (src/nn/weight-average.ts),
+   * e.g. 0.999; 0 (the default, the paper's model) samples the live G.
+   */
+  ema: number;
   seed: number;
 }
 
@@ -82,6 +88,7 @@ export const GAN_DEFAULTS: GanConfig = {
   output: "tanh",
   prior: "uniform",
   optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  ema: 0,
   seed: 0,
 };
 
@@ -95,6 +102,8 @@ export class Gan implements GanModel {
   readonly G: Mlp;
   readonly D: Mlp;
   readonly players: Player[];
+  /** The moving average of G's weights that samples come from, when `ema` > 0. */
+  readonly Gavg: WeightAverage | null;
 
   constructor(config: Partial<GanConfig> = {}) {
     const c = (this.config = checkConfig("GAN", GAN_DEFAULTS, config, {
@@ -105,10 +114,12 @@ export class Gan implements GanModel {
       output: rules.oneOf("tanh", "linear"),
       prior: rules.oneOf("normal", "uniform"),
       optimizer: adamRule,
+      ema: rules.emaDecay,
       seed: rules.nonNegativeInt,
     }));
     this.G = new Mlp([c.latentDim, ...c.hidden, c.dataDim], "relu", c.output, subSeed(c.seed, "G"));
     this.D = new Mlp([c.dataDim, ...[...c.hidden].reverse(), 1], "leakyrelu", "linear", subSeed(c.seed, "D"));
+    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -124,12 +135,14 @@ export class Gan implements GanModel {
     return sampleLatent(n, this.config.latentDim, this.config.prior, seed);
   }
 
-  /** G from latent codes you choose (latent walks), in the data's shape. */
+  /** G from latent codes you choose (latent walks), in the data's shape; the averaged G when there is one. */
   generateFrom(z: tf.Tensor2D): tf.Tensor {
-    return tf.tidy(() => {
-      const x = this.G.apply(z);
-      return this.config.sampleShape.length ? x.reshape([z.shape[0], ...this.config.sampleShape]) : x;
-    });
+    return withAverage(this.Gavg, () =>
+      tf.tidy(() => {
+        const x = this.G.apply(z);
+        return this.config.sampleShape.length ? x.reshape([z.shape[0], ...this.config.sampleShape]) : x;
+      }),
+    );
   }
 
   dLoss(batch: Batch, ctx: StepContext): LossOutput {
@@ -147,15 +160,16 @@ export class Gan implements GanModel {
     return { loss: generatorLoss(fake, this.config.generatorLoss) };
   }
 
+  afterStep(): void {
+    this.Gavg?.update();
+  }
+
   modules(): Record<string, Module> {
-    return { G: this.G, D: this.D };
+    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
   }
 
   generate(n: number, seed: number): tf.Tensor {
-    return tf.tidy(() => {
-      const x = this.fake(n, seed);
-      return this.config.sampleShape.length ? x.reshape([n, ...this.config.sampleShape]) : x;
-    });
+    return tf.tidy(() => this.generateFrom(this.latent(n, seed)));
   }
 
   flopsPerStep(batchSize: number): number {
@@ -165,5 +179,6 @@ export class Gan implements GanModel {
   dispose(): void {
     this.G.dispose();
     this.D.dispose();
+    this.Gavg?.dispose();
   }
 }
