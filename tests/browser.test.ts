@@ -22,6 +22,7 @@ import * as path from "node:path";
 import type { Browser } from "puppeteer-core";
 import { candidatePythons, probePython, PythonInfo } from "../src/notebook/kernelspec";
 import { KernelClient } from "../src/notebook/kernel-client";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 const nbDir = path.join(root, "notebooks");
@@ -56,7 +57,7 @@ const skipReason = pre.missing.length
   : false;
 if (skipReason) console.error(`[browser test] ${skipReason}: skipped`);
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nb-browser-"));
+const tmp = tempDir("nb-browser-");
 let jupyterPath: string | null = null;
 
 /** The kernelspec, installed with the kit's own command into a temporary Jupyter path. */

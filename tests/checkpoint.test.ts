@@ -16,8 +16,9 @@ import { Trainer } from "../src/train/trainer";
 import { modelVariables, readCheckpoint } from "../src/train/checkpoint";
 import { UserError } from "../src/errors";
 import { GanModel } from "../src/train/types";
+import { tempDir } from "./tmp";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "ckpt-"));
+const tmp = () => tempDir("ckpt-");
 const weights = (m: GanModel) => [...modelVariables(m).values()].map((v) => Array.from(v.dataSync()));
 
 function close(a: number[][], b: number[][], tol = 1e-6): boolean {

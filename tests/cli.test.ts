@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 function cli(entry: string, args: string[]) {
@@ -44,7 +45,7 @@ test("user errors end with one line and exit code 2, no stack trace", () => {
 });
 
 test("an unreadable data file is a one-line error naming the file", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-bad-"));
+  const dir = tempDir("gan-bad-");
   fs.writeFileSync(path.join(dir, "t10k-images-idx3-ubyte"), Buffer.from([1, 2, 3, 4, 5]));
   fs.writeFileSync(path.join(dir, "t10k-labels-idx1-ubyte"), Buffer.from([0, 0, 8, 1, 0, 0, 0, 0]));
   const r = cli("train.ts", ["--data", dir, "--steps", "1"]);
@@ -53,7 +54,7 @@ test("an unreadable data file is a one-line error naming the file", () => {
 });
 
 test("the demo trains and writes a sample grid, a loss chart and a CSV log", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-demo-"));
+  const out = tempDir("gan-demo-");
   const r = cli("demo.ts", ["--steps", "3", "--batch-size", "8", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^\[gan-repro\] backend: /m);

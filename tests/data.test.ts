@@ -12,6 +12,7 @@ import { grid25, ring8, sampleMixture } from "../src/data/mixtures";
 import { exampleCount, ShuffledBatches, subset } from "../src/data/dataset";
 import { loadIdxImages, readIdx, sharedMnistDir } from "../src/data/idx";
 import { UserError } from "../src/errors";
+import { tempDir } from "./tmp";
 
 test("synthetic digits: deterministic, in [-1, 1], balanced, and really drawn", () => {
   const a = syntheticDigits({ count: 200, seed: 4 });
@@ -77,7 +78,7 @@ function idx(dims: number[], body: number[] | Uint8Array): Buffer {
 }
 
 test("IDX files: raw and gzip load; wrong magic, truncation and count mismatches name the file", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "idx-"));
+  const dir = tempDir("idx-");
   const pixels = new Uint8Array(3 * 28 * 28).map((_, i) => i % 256);
   fs.writeFileSync(path.join(dir, "t10k-images-idx3-ubyte.gz"), zlib.gzipSync(idx([3, 28, 28], pixels)));
   fs.writeFileSync(path.join(dir, "t10k-labels-idx1-ubyte"), idx([3], [7, 0, 9]));

@@ -18,9 +18,10 @@ import { DataSource, downloadDataset, DownloadOptions, readTar, SOURCES } from "
 import { CIFAR10_CLASSES, CIFAR10_FILES, loadCifar10 } from "../src/data/cifar10";
 import { listImages, loadImageFolder, parseImageFolderSpec } from "../src/data/image-folder";
 import { UserError } from "../src/errors";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gan-${prefix}-`));
+const tmp = (prefix: string) => tempDir(`gan-${prefix}-`);
 const md5 = (b: Buffer) => crypto.createHash("md5").update(b).digest("hex");
 const userError = (pattern: RegExp) => (e: unknown) => e instanceof UserError && pattern.test(e.message);
 

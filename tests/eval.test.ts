@@ -14,9 +14,10 @@ import { syntheticDigits } from "../src/data/synthetic-digits";
 import { writeNpy } from "../src/data/npy";
 import { evaluatorSplits } from "../src/eval/evaluator";
 import { useWasm } from "./helpers";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
-const cache = fs.mkdtempSync(path.join(os.tmpdir(), "gan-evcache-"));
+const cache = tempDir("gan-evcache-");
 function cli(entry: string, args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/cli", entry), ...args], {
     cwd: root,
@@ -46,7 +47,7 @@ test("the evaluator's split: a fixed shuffle, then a training part and two disjo
 });
 
 test("eval --samples: real held-out digits score the floor; a one-class collapse keeps precision, loses recall and coverage; the cache is reused", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-eval-"));
+  const dir = tempDir("gan-eval-");
   // synthetic-digits as `--data` loads it (seed 1): reference B is what the floor compares with A.
   const { refB } = evaluatorSplits(syntheticDigits({ count: 10000, seed: 1 }));
   const per = 28 * 28;
@@ -82,7 +83,7 @@ test("eval --samples: real held-out digits score the floor; a one-class collapse
 });
 
 test("eval --checkpoint scores a model's samples (2-D points: the points are the features); errors are one line", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-evck-"));
+  const out = tempDir("gan-evck-");
   const t = cli("train.ts", ["--model", "gan", "--data", "ring8", "--steps", "3", "--batch-size", "16", "--out", out]);
   assert.equal(t.code, 0, t.stderr);
   const ck = path.join(out, "latest.ckpt");
@@ -108,7 +109,7 @@ test("eval --checkpoint scores a model's samples (2-D points: the points are the
 });
 
 test("train --eval-every scores samples during training into evals.jsonl; a resume drops the interrupted run's later lines", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-"));
+  const out = tempDir("gan-watch-");
   const args = ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--out", out, "--checkpoint-every", "2", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];
   const t = cli("train.ts", [...args, "--steps", "4"]);
   assert.equal(t.code, 0, t.stderr);
@@ -146,7 +147,7 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
 });
 
 test("train --hold-out trains on the evaluator's training part only, records it, and a resume without it is refused", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-holdout-"));
+  const out = tempDir("gan-holdout-");
   const args = ["--model", "dcgan", "--data", "synthetic-digits", "--batch-size", "8", "--out", out, "--set", "ngf=8", "--set", "ndf=8"];
   const t = cli("train.ts", [...args, "--steps", "2", "--hold-out"]);
   assert.equal(t.code, 0, t.stderr);
@@ -188,7 +189,7 @@ test("calibrating the quality target: real training-part digits meet it, visibly
 });
 
 test("train --eval-metrics swd,ms-ssim: each evaluation also scores the samples at the training size against the training images; training seconds and images shown ride along", async () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-img-"));
+  const out = tempDir("gan-watch-img-");
   const args = ["--model", "dcgan", "--data", "synthetic-digits", "--image-size", "32", "--batch-size", "8", "--steps", "4", "--out", out, "--checkpoint-every", "4", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];
   const t = cli("train.ts", [...args, "--eval-metrics", "swd,ms-ssim"]);
   assert.equal(t.code, 0, t.stderr);
@@ -220,7 +221,7 @@ test("train --eval-metrics swd,ms-ssim: each evaluation also scores the samples 
   loaded.model.dispose();
   assert.ok(Math.abs(swd.value - lines[1].swd) < 1e-6 * swd.value, `${swd.value} vs ${lines[1].swd}`);
   assert.ok(Math.abs(ms.value - lines[1].ms_ssim) < 1e-9, `${ms.value} vs ${lines[1].ms_ssim}`);
-  const bad = cli("train.ts", [...args, "--out", fs.mkdtempSync(path.join(os.tmpdir(), "gan-watch-bad-")), "--eval-metrics", "swd,fid"]);
+  const bad = cli("train.ts", [...args, "--out", tempDir("gan-watch-bad-"), "--eval-metrics", "swd,fid"]);
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /^error: --eval-metrics: fid not one of swd, ms-ssim$/m);
 });

@@ -8,7 +8,7 @@
  * - the grader's robustness, on a tiny exercise without the kit: a hanging cell, a kernel crash,
  *   deleted and edited cells.
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -17,16 +17,8 @@ import { assemble, gradeSubmission, reportCsv, reportMarkdown, SubmissionGrade }
 import { ensureKitTypes } from "../src/exercises/kit-types";
 import { cellText, CODE_STUB, exerciseTasks, HIDDEN_BEGIN, isGraded, Nb, NbCell, nbgrader, releaseNotebook, SOLUTION_BEGIN, toLines } from "../src/exercises/notebook";
 import { EXERCISES, release } from "../src/exercises/release";
+import { tempDir } from "./tmp";
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-ex-"));
-  tempDirs.push(dir);
-  return dir;
-}
 const read = (f: string) => JSON.parse(fs.readFileSync(f, "utf8")) as Nb;
 const names = fs
   .readdirSync(EXERCISES)
@@ -69,7 +61,7 @@ test("each committed exercise holds its solution run: every check printed ok, no
 });
 
 test("release: solutions become the stub, hidden cases and outputs go, metadata stays", () => {
-  const out = tempDir();
+  const out = tempDir("gan-ex-");
   const files = release([], out, () => {});
   assert.equal(files.length, names.length);
   for (const f of files) {
@@ -130,7 +122,7 @@ const TOY: Nb = {
 };
 
 function toyExercise(): { dir: string; submit: (edit: (cells: NbCell[]) => NbCell[]) => string } {
-  const dir = tempDir();
+  const dir = tempDir("gan-ex-");
   fs.writeFileSync(path.join(dir, "toy.ipynb"), JSON.stringify(TOY));
   let k = 0;
   const submit = (edit: (cells: NbCell[]) => NbCell[]) => {
@@ -237,7 +229,7 @@ async function pool<T>(n: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
 
 test("every solution notebook scores full marks with the hidden cases; every released one runs to the end and scores 0", async () => {
   ensureKitTypes({ log: () => {} });
-  const rel = tempDir();
+  const rel = tempDir("gan-ex-");
   // Released into a temp folder (as a student would get them); the grader runs them in exercises/.
   release([], rel, () => {});
   // The GAN solution first: it trains for about a minute.
@@ -260,7 +252,7 @@ test("every solution notebook scores full marks with the hidden cases; every rel
 
 test("a submission with one task solved scores exactly that task's points", async () => {
   ensureKitTypes({ log: () => {} });
-  const rel = tempDir();
+  const rel = tempDir("gan-ex-");
   const [file] = release(["metrics"], rel, () => {});
   const src = read(path.join(EXERCISES, "metrics.ipynb"));
   const nb = read(file);

@@ -2,7 +2,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./helpers";
@@ -12,6 +11,7 @@ import { graphEvaluator } from "../src/eval/evaluator";
 import { evaluateSamples } from "../src/eval/evaluate";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { UserError } from "../src/errors";
+import { tempDir } from "./tmp";
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
 const oneHot = (k: number, c: number) => Array.from({ length: k }, (_, i) => (i === c ? 1 : 0));
@@ -186,7 +186,7 @@ const HAND_W = [
 
 test("loadGraphClassifier reads a graph model and its shards from disk with pure tfjs", async () => {
   await useWasm();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graph-clf-"));
+  const dir = tempDir("graph-clf-");
   try {
     const w = HAND_W;
     writeGraphModel(dir, w);
@@ -217,7 +217,7 @@ test("loadGraphClassifier reads a graph model and its shards from disk with pure
 
 test("loadGraphClassifier also takes a layers model and applies softmax to logits", async () => {
   await useWasm();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "layers-clf-"));
+  const dir = tempDir("layers-clf-");
   try {
     const m = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 4, kernelInitializer: "ones" })] });
     await m.save(
@@ -243,7 +243,7 @@ test("loadGraphClassifier also takes a layers model and applies softmax to logit
 
 test("a graph model stands in for the evaluator: features from a named node (e.g. Inception's pool_3 for real FID)", async () => {
   await useWasm();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "graph-eval-"));
+  const dir = tempDir("graph-eval-");
   try {
     const w = HAND_W;
     writeGraphModel(dir, w);

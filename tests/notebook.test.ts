@@ -16,16 +16,10 @@ import { runNotebook } from "../src/notebook/run-notebook";
 
 const root = path.resolve(__dirname, "..");
 import { alive, gone, killAllRuns, npmRun } from "./npm-run";
-const tempDirs: string[] = [];
+import { tempDir } from "./tmp";
 after(() => {
   killAllRuns(); // a failing test leaves no runner or kernel behind
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-nb-"));
-  tempDirs.push(dir);
-  return dir;
-}
 const PNG_BYTES = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3];
 
 interface StoredCell {
@@ -41,7 +35,7 @@ const markdown = (source: string) => ({ cell_type: "markdown", metadata: {}, sou
 
 /** A notebook t.ipynb in a new temp folder; `cells` may depend on that folder. */
 function writeNotebook(cells: unknown[] | ((dir: string) => unknown[]), metadata: Record<string, unknown> = {}): string {
-  const dir = tempDir();
+  const dir = tempDir("gan-nb-");
   const file = path.join(dir, "t.ipynb");
   const list = typeof cells === "function" ? cells(dir) : cells;
   fs.writeFileSync(file, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata, cells: list }));
@@ -156,7 +150,7 @@ test("a type error and a cell over its time limit are UserErrors too", async () 
 });
 
 test("a timed-out cell's kernel takes what the cell started with it: SIGTERM first (a training run saves its checkpoint), nothing left running", async () => {
-  const dir = tempDir();
+  const dir = tempDir("gan-nb-");
   const pidFile = path.join(dir, "child.pid");
   const saved = path.join(dir, "saved.txt");
   // The cell starts a child that, like \`npm run train\`, saves on SIGTERM and exits, then keeps the kernel busy.
@@ -181,7 +175,7 @@ test("a kernel that cannot start is a UserError with its stderr", async () => {
 });
 
 test("notebook files that are not nbformat 4 are UserErrors", async () => {
-  const dir = tempDir();
+  const dir = tempDir("gan-nb-");
   fs.writeFileSync(path.join(dir, "bad.ipynb"), "{ not json");
   fs.writeFileSync(path.join(dir, "old.ipynb"), JSON.stringify({ nbformat: 3, cells: [] }));
   await assert.rejects(runNotebook(path.join(dir, "bad.ipynb"), quiet), /bad\.ipynb is not a notebook: invalid JSON/);
@@ -249,7 +243,7 @@ test("the nb CLI runs several notebooks, passes --quick as GAN_QUICK=1 and sums 
 });
 
 test("the kernel dies with the runner: SIGKILL of npm run nb's process leaves no kernel spinning", async () => {
-  const dir = tempDir();
+  const dir = tempDir("gan-nb-");
   const pids = path.join(dir, "pids.txt");
   const file = writeNotebook([code(`require("fs").writeFileSync(${JSON.stringify(pids)}, process.pid + " " + process.ppid);\nwhile (true) {}`)]);
   const run = npmRun("nb", [file, "--quick"]);
@@ -271,7 +265,7 @@ test("the kernel dies with the runner: SIGKILL of npm run nb's process leaves no
 });
 
 test("Ctrl-C through npm run nb stops the kernel, keeps the finished cells' outputs and exits 130", async () => {
-  const dir = tempDir();
+  const dir = tempDir("gan-nb-");
   const pids = path.join(dir, "pids.txt");
   const file = writeNotebook([
     code(`console.log("first");`),

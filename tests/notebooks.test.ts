@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runNotebook } from "../src/notebook/run-notebook";
 import { readResults } from "../src/results/files";
+import { tempDir } from "./tmp";
 
 const dir = path.resolve(__dirname, "../notebooks");
 const notebooks = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
@@ -23,7 +24,7 @@ const REPORTING = ["began", "dcgan", "gan", "pggan", "tgan"];
 
 for (const name of notebooks) {
   test(`notebook ${name} runs in quick mode without errors${REPORTING.includes(name.replace(/\.ipynb$/, "")) ? " and writes its result files" : ""}`, async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nb-"));
+    const tmp = tempDir("nb-");
     const copy = path.join(tmp, name);
     const results = path.join(tmp, "results");
     fs.copyFileSync(path.join(dir, name), copy);

@@ -27,6 +27,7 @@ import { modelVariables } from "../src/train/checkpoint";
 import { gameFlops } from "../src/train/flops";
 import { UserError } from "../src/errors";
 import { MODELS } from "../src/models/registry";
+import { tempDir } from "./tmp";
 
 /** Tiny networks: widths 8, 4, 2 at 4, 8, 16. */
 const TINY: Partial<PgganConfig> = { channels: 1, latentDim: 8, fmapBase: 32, fmapMax: 8, imagesPerPhase: 16 };
@@ -452,7 +453,7 @@ test("crossing a phase boundary inside one trainer.run gives the players fresh o
 
 test("resuming from a checkpoint taken mid-fade gives the same weights as a straight run", async () => {
   await useWasm();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pggan-"));
+  const dir = tempDir("pggan-");
   const data = syntheticDigits({ count: 32, seed: 5, size: 8 });
   const cfg: Partial<PgganConfig> = { ...TINY, imageSize: 8, imagesPerPhase: 12, batchSizes: { 4: 4, 8: 4 }, seed: 2 };
   const opts = { progress: false, seed: 7, totalImages: 32 };

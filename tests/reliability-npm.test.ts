@@ -15,10 +15,11 @@ import * as zlib from "node:zlib";
 import { PNG } from "pngjs";
 import { readCheckpoint } from "../src/train/checkpoint";
 import { alive, gone, killAllRuns, npmRun, root, trackGroup } from "./npm-run";
+import { tempDir } from "./tmp";
 
 after(killAllRuns); // a failing test leaves no training running
 
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+const tmp = (prefix: string) => tempDir(`${prefix}-`);
 // Options given twice: the last one counts (node's parseArgs), so `more` can override these.
 const gan = (out: string, steps: number, more: string[] = []) => ["--model", "gan", "--data", "ring8", "--steps", String(steps), "--batch-size", "32", "--checkpoint-every", "0", "--out", out, ...more];
 

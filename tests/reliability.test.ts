@@ -15,12 +15,13 @@ import { Trainer } from "../src/train/trainer";
 import { DivergenceError, UserError } from "../src/errors";
 import { readCheckpoint } from "../src/train/checkpoint";
 import { checkpointEvery } from "../src/train/callbacks";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 const trainArgs = (out: string, steps: number) => ["--import", "tsx", path.join(root, "src/cli/train.ts"), "--model", "gan", "--data", "ring8", "--steps", String(steps), "--batch-size", "32", "--checkpoint-every", "0", "--out", out];
 
 test("SIGINT saves a checkpoint and says how to resume; --resume continues to the end", async () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "sigint-"));
+  const out = tempDir("sigint-");
   const child = spawn(process.execPath, trainArgs(out, 1_000_000), { cwd: root, env: { ...process.env, CI: "true" } });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -63,7 +64,7 @@ test("a NaN loss stops training with the step, the loss and what to change", asy
     (e: Error) => e instanceof DivergenceError && /training diverged at step \d+: D_loss is NaN\. Lower the learning rate/.test(e.message),
   );
   // The weights are NaN now: a checkpoint of them is refused, so the last good one survives.
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "nan-")), "x.ckpt");
+  const file = path.join(tempDir("nan-"), "x.ckpt");
   await assert.rejects(trainer.save(file, 1, 0), DivergenceError);
   assert.ok(!fs.existsSync(file));
   trainer.dispose();
@@ -86,7 +87,7 @@ test("a loss that explodes but stays finite stops training like a NaN, and the l
   await useWasm();
   const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [8], output: "linear" });
   const trainer = new Trainer(model);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "boom-")), "latest.ckpt");
+  const file = path.join(tempDir("boom-"), "latest.ckpt");
   // What the probe saw: G's loss at 1e16 with zero gradients, from step 14 on.
   const step = trainer.step.bind(trainer);
   trainer.step = (batch, s, seed) => {

@@ -21,9 +21,10 @@ import { scrubPaths } from "../src/notebook/tslab";
 import { compactBackendLine } from "../src/backend/select";
 import { UserError } from "../src/errors";
 import { runNotebook } from "../src/notebook/run-notebook";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gan-render-"));
+const tmp = tempDir("gan-render-");
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const joined = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 

@@ -14,6 +14,7 @@ import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
 import { BUDGET_COLUMN, budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
 import { UserError } from "../src/errors";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 function results(args: string[]) {
@@ -33,7 +34,7 @@ test("README's generated tables are what `npm run results` prints from results/"
 });
 
 test("a result file: config, seeds, per-seed values, summary, kit version, backend, wall time, date", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-results-"));
+  const dir = tempDir("gan-results-");
   const file = writeResult({ notebook: "gan", experiment: "ring-modes", config: { steps: 10 }, seeds: [0, 1, 2], values: { modes: [8, 6, null] }, backend: "wasm", wallSeconds: 3.5, date: new Date("2026-01-02T03:04:05Z") }, dir);
   assert.equal(file, path.join(dir, "gan", "ring-modes.json"));
   const [r] = readResults(dir).filter((x) => x.notebook === "gan");
@@ -73,7 +74,7 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
 });
 
 test("the claims and benchmark tables come from the files; --check fails on a stale README and names the table", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-results-"));
+  const dir = tempDir("gan-results-");
   const res = path.join(dir, "results");
   const readme = path.join(dir, "README.md");
   fs.writeFileSync(readme, "# kit\n\nbefore\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nmiddle\n<!-- results:claims -->\n<!-- /results:claims -->\nafter\n");
@@ -107,7 +108,7 @@ test("the claims and benchmark tables come from the files; --check fails on a st
 });
 
 test("budget runs: each budget's measured wall time is recorded and shown; quick runs never touch results/", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-budgets-"));
+  const dir = tempDir("gan-budgets-");
   // Where they go by default: quick beside the other smoke results, lab and full in results/.
   assert.equal(budgetFile("gan", "quick", {}), path.join(root, "out", "results-quick", "gan", "budgets", "quick.json"));
   assert.equal(budgetFile("gan", "lab", {}), path.join(RESULTS_DIR, "gan", "budgets", "lab.json"));

@@ -17,6 +17,7 @@ import { applyFit, chooseFit, unfitSamples } from "../src/data/fit";
 import { npyBytes, parseNpy } from "../src/data/npy";
 import { UserError } from "../src/errors";
 import { useWasm } from "./helpers";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 function cli(entry: string, args: string[]) {
@@ -25,7 +26,7 @@ function cli(entry: string, args: string[]) {
 }
 
 test("--set reads JSON values, dotted keys reach into objects, --config is the base", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-set-"));
+  const dir = tempDir("gan-set-");
   const file = path.join(dir, "c.json");
   fs.writeFileSync(file, JSON.stringify({ gamma: 0.3, n: 16 }));
   assert.deepEqual(readSettings(file, ["gamma=0.7", "optimizer.lr=1e-4", "activation=leakyrelu", "hidden=[64,32]"]), {
@@ -120,7 +121,7 @@ test(".npy: the header as NumPy writes it, aligned to 64 bytes, and read back; u
 });
 
 test("train --set/--image-size, then generate writes a grid, PNGs, an .npy and a latent walk from the checkpoint alone", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-gen-"));
+  const out = tempDir("gan-gen-");
   const t = cli("train.ts", ["--model", "began", "--data", "synthetic-digits", "--steps", "2", "--batch-size", "4", "--set", "n=4", "--set", "h=8", "--out", out]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /images 28x28 -> 32x32 by padding with background \(the size this model needs/);
@@ -180,7 +181,7 @@ test("train --set/--image-size, then generate writes a grid, PNGs, an .npy and a
 });
 
 test("generate from a PGGAN checkpoint taken while it still grows gives images at the final size", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "gan-pg-"));
+  const out = tempDir("gan-pg-");
   const t = cli("train.ts", ["--model", "pggan", "--data", "synthetic-digits", "--steps", "2", "--batch-size", "4", "--out", out]);
   assert.equal(t.code, 0, t.stderr);
   const g = cli("generate.ts", ["--checkpoint", path.join(out, "latest.ckpt"), "--n", "3", "--format", "npy"]);

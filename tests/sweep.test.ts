@@ -17,11 +17,12 @@ import { collect, collectedCsv, sweepProgress } from "../src/sweep/collect";
 import { benchCost, loggedCosts, loggedSecondsPerStep, runShape, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
+import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 const fakeEval = path.join(__dirname, "fixtures", "sweep-eval.js");
 const fakeTrain = path.join(__dirname, "fixtures", "sweep-train.js");
-const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gan-sweep-${tag}-`));
+const tmp = (tag: string) => tempDir(`gan-sweep-${tag}-`);
 
 function writeConfig(dir: string, c: Record<string, unknown>): string {
   const file = path.join(dir, "sweep.json");
@@ -437,7 +438,7 @@ test("sweep end to end with the kit's eval", { skip: !fs.existsSync(path.join(ro
 });
 
 test("a run without an eval step and without its checkpoint is done when its committed evals.jsonl scored the last step", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-sweep-evals-"));
+  const dir = tempDir("gan-sweep-evals-");
   const c = checkSweepConfig({ ...base, out: dir, train: { evalEvery: 6 }, eval: false }, path.join(dir, "s.json"));
   const [r] = expandRuns(c);
   assert.equal(runState(c, r).kind, "new");
@@ -455,7 +456,7 @@ test("a run without an eval step and without its checkpoint is done when its com
 });
 
 test("sweepProgress: one line with the finished runs and where the others stand", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gan-sweep-progress-"));
+  const dir = tempDir("gan-sweep-progress-");
   const c = checkSweepConfig({ ...base, out: dir, steps: 12000, train: { evalEvery: 6000 }, eval: false }, path.join(dir, "s.json"));
   const runs = expandRuns(c);
   assert.equal(sweepProgress(c, runs), "0 of 3 runs finished");

@@ -2,13 +2,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "node:child_process";
 import { grid25, ring8 } from "../src/data/mixtures";
 import { LATENT_RECIPES, LatentArm, LatentRun, latentModel, latentRun, latentVerdicts, mixtureTarget } from "../src/experiments/tgan";
 import { sampleMixture } from "../src/data/mixtures";
 import { useWasm } from "./helpers";
+import { tempDir } from "./tmp";
 
 test("the three latents differ only in the prior; a run is cached by its settings", async () => {
   await useWasm();
@@ -23,7 +23,7 @@ test("the three latents differ only in the prior; a run is cached by its setting
   assert.deepEqual(priors.slice(1).map((p) => [p.learn, p.n, p.reg, p.hidden]), [[true, 10, 0, "128x128"], [true, 10, 0, "128x128"]], "the mixtures alike but for their tails");
   assert.equal(priors[0].learn, false);
   assert.deepEqual(priors.map((p) => [p.hidden, p.lr, p.ema]), Array(3).fill([LATENT_RECIPES.ring8.hidden.join("x"), LATENT_RECIPES.ring8.lr, LATENT_RECIPES.ring8.ema]), "one recipe for the three");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latent-runs-"));
+  const dir = tempDir("latent-runs-");
   const o = { steps: 4, batchSize: 32, every: 2, evalPoints: 200, cacheDir: dir };
   const a = await latentRun(ring8(), "t-mixture", 1, o);
   assert.deepEqual(a.evaluations.map((e) => e.step), [2, 4]);
@@ -68,7 +68,7 @@ test("latent verdicts: judged when every compared run's points lie on the data (
 
 test("tgan-latent-runs.ts makes the notebook's runs into a cache and skips the finished ones; bad options are one error line", () => {
   const root = path.resolve(__dirname, "..");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "latent-cli-"));
+  const dir = tempDir("latent-cli-");
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ["--import", "tsx", path.join(root, "src/experiments/tgan-latent-runs.ts"), ...args], { encoding: "utf8", env: { ...process.env, GAN_WASM_THREADS: "1" }, timeout: 120_000 });
   const args = ["--data", "ring8", "--latents", "gaussian,t-mixture", "--seeds", "3", "--steps", "4", "--every", "2", "--batch-size", "32", "--cache", dir];

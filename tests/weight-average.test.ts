@@ -2,7 +2,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { Module } from "../src/nn/module";
@@ -18,6 +17,7 @@ import { ShuffledBatches } from "../src/data/dataset";
 import { Trainer } from "../src/train/trainer";
 import { UserError } from "../src/errors";
 import { useWasm } from "./helpers";
+import { tempDir } from "./tmp";
 
 /** A tensor's values, the tensor freed. */
 const readAndFree = (t: tf.Tensor) => {
@@ -79,7 +79,7 @@ test("an MLP GAN with ema samples from the average on generate and generateFrom 
   codes.dispose();
   assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-gan-"));
+  const dir = tempDir("ema-gan-");
   const file = path.join(dir, "latest.ckpt");
   await trainer.save(file, 3, 3);
   const again = new Gan({ ...settings, seed: 4 });
@@ -105,7 +105,7 @@ test("a DCGAN with ema samples from the average, checkpoints it and restores it 
   const fromAverage = Array.from(model.generate(4, 1).dataSync());
   const live = Array.from(tf.tidy(() => model.G.apply(model.latent(4, 1), false)).dataSync());
   assert.ok(fromAverage.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-"));
+  const dir = tempDir("ema-");
   const file = path.join(dir, "latest.ckpt");
   await trainer.save(file, 3, 3);
   const again = new Dcgan({ ...settings, seed: 3 });
@@ -143,7 +143,7 @@ test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G a
   assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
   assert.ok(readAndFree(model.sampleLatent(8, 2)).some((v, i) => Math.abs(v - liveZ[i]) > 1e-5), "the latent mixture's mu and sigma are averaged too");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-latent-"));
+  const dir = tempDir("ema-latent-");
   const file = path.join(dir, "latest.ckpt");
   await trainer.save(file, 3, 3);
   const again = new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 });
@@ -195,7 +195,7 @@ test("a PGGAN with ema samples from the average on every sampling path while it 
   assert.equal(model.phase.kind, "fade");
   const fading = readAndFree(model.generate(4, 1));
   assert.equal(fading.length, 4 * 8 * 8);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ema-pggan-"));
+  const dir = tempDir("ema-pggan-");
   const file = path.join(dir, "latest.ckpt");
   await trainer.save(file, trainer.history.length, 1);
   const again = new Pggan(cfg);

@@ -161,7 +161,6 @@ class SendQueue {
   }
 }
 
-/** Code run in the child: exit when our stdin closes (the parent died), then start tslab. */
 /** Runs in a worker thread of the kernel process: SIGKILL the kernel once its parent is gone. */
 const WATCHDOG = [
   "const fs = require('fs');",
@@ -176,6 +175,7 @@ const WATCHDOG = [
   "setInterval(() => { if (parent() !== ppid) { group('SIGTERM'); setTimeout(() => group('SIGKILL'), 10000); } }, 500);",
 ].join("\n");
 
+/** Code run in the kernel process: the watchdog thread, exit when stdin closes (the parent died), then tslab. */
 const LAUNCHER = [
   // A kernel busy in a long cell never sees its stdin close when the runner dies (SIGKILL, OOM):
   // a watchdog thread kills it once this process has a new parent.
@@ -217,6 +217,7 @@ export class KernelClient {
   private closed = false;
   private readonly killOnExit = () => {
     this.signalGroup("SIGKILL");
+    fs.rmSync(this.connDir, { recursive: true, force: true }); // the connection file, as shutdown() would
   };
 
   /**
