@@ -17,7 +17,6 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser } from "puppeteer-core";
 import { candidatePythons, probePython, PythonInfo } from "../src/notebook/kernelspec";
@@ -176,7 +175,6 @@ const notebooks = fs.readdirSync(nbDir).filter((f) => f.endsWith(".ipynb") && (n
 
 test.after(async () => {
   await browser?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 for (const name of notebooks) {

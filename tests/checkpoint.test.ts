@@ -2,7 +2,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { useWasm } from "./helpers";

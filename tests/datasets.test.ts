@@ -9,7 +9,6 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as jpeg from "jpeg-js";

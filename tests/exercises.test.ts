@@ -11,7 +11,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { assemble, gradeSubmission, reportCsv, reportMarkdown, SubmissionGrade } from "../src/exercises/grade";
 import { ensureKitTypes } from "../src/exercises/kit-types";

@@ -187,87 +187,75 @@ const HAND_W = [
 test("loadGraphClassifier reads a graph model and its shards from disk with pure tfjs", async () => {
   await useWasm();
   const dir = tempDir("graph-clf-");
-  try {
-    const w = HAND_W;
-    writeGraphModel(dir, w);
-    const c = await loadGraphClassifier(dir, { inputRange: "[0,1]" });
-    assert.equal(c.numClasses, 3);
-    assert.deepEqual(c.inputShape, [2, 2, 1]);
-    const px = [-1, 0, 1, 0.5]; // in [-1, 1]; the model sees (x + 1) / 2
-    const x = tf.tensor4d(px, [1, 2, 2, 1]);
-    const p = c.predictProbs(x);
-    const seen = px.map((v) => (v + 1) / 2);
-    const logits = [0, 1, 2].map((j) => seen.reduce((s, v, i) => s + v * w[i][j], 0));
-    const z = logits.reduce((s, l) => s + Math.exp(l), 0);
-    const expected = logits.map((l) => Math.exp(l) / z);
-    p.dataSync().forEach((v, j) => close(v, expected[j], 1e-5));
-    // Larger images are resized to the declared 2x2 input; output is [n, K].
-    const big = tf.zeros([3, 4, 4, 1]);
-    const pb = c.predictProbs(big);
-    assert.deepEqual(pb.shape, [3, 3]);
-    tf.dispose([x, p, big, pb]);
-    c.dispose();
-    fs.unlinkSync(path.join(dir, "group1-shard2of2.bin"));
-    await assert.rejects(loadGraphClassifier(path.join(dir, "model.json")), /missing/);
-    await assert.rejects(loadGraphClassifier(path.join(dir, "nothing")), UserError);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const w = HAND_W;
+  writeGraphModel(dir, w);
+  const c = await loadGraphClassifier(dir, { inputRange: "[0,1]" });
+  assert.equal(c.numClasses, 3);
+  assert.deepEqual(c.inputShape, [2, 2, 1]);
+  const px = [-1, 0, 1, 0.5]; // in [-1, 1]; the model sees (x + 1) / 2
+  const x = tf.tensor4d(px, [1, 2, 2, 1]);
+  const p = c.predictProbs(x);
+  const seen = px.map((v) => (v + 1) / 2);
+  const logits = [0, 1, 2].map((j) => seen.reduce((s, v, i) => s + v * w[i][j], 0));
+  const z = logits.reduce((s, l) => s + Math.exp(l), 0);
+  const expected = logits.map((l) => Math.exp(l) / z);
+  p.dataSync().forEach((v, j) => close(v, expected[j], 1e-5));
+  // Larger images are resized to the declared 2x2 input; output is [n, K].
+  const big = tf.zeros([3, 4, 4, 1]);
+  const pb = c.predictProbs(big);
+  assert.deepEqual(pb.shape, [3, 3]);
+  tf.dispose([x, p, big, pb]);
+  c.dispose();
+  fs.unlinkSync(path.join(dir, "group1-shard2of2.bin"));
+  await assert.rejects(loadGraphClassifier(path.join(dir, "model.json")), /missing/);
+  await assert.rejects(loadGraphClassifier(path.join(dir, "nothing")), UserError);
 });
 
 test("loadGraphClassifier also takes a layers model and applies softmax to logits", async () => {
   await useWasm();
   const dir = tempDir("layers-clf-");
-  try {
-    const m = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 4, kernelInitializer: "ones" })] });
-    await m.save(
-      tf.io.withSaveHandler(async (a) => {
-        const { weightData, ...rest } = a;
-        fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["w.bin"], weights: a.weightSpecs }] }));
-        fs.writeFileSync(path.join(dir, "w.bin"), Buffer.from(weightData as ArrayBuffer));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }),
-    );
-    m.dispose();
-    const c = await loadGraphClassifier(dir);
-    assert.equal(c.numClasses, 4);
-    const x = tf.tensor4d([0.1, 0.2, 0.3, 0.4], [1, 2, 2, 1]);
-    const p = c.predictProbs(x);
-    p.dataSync().forEach((v) => close(v, 0.25, 1e-6)); // equal logits 1.0 -> uniform
-    tf.dispose([x, p]);
-    c.dispose();
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const m = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 4, kernelInitializer: "ones" })] });
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      const { weightData, ...rest } = a;
+      fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...rest, weightsManifest: [{ paths: ["w.bin"], weights: a.weightSpecs }] }));
+      fs.writeFileSync(path.join(dir, "w.bin"), Buffer.from(weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+  m.dispose();
+  const c = await loadGraphClassifier(dir);
+  assert.equal(c.numClasses, 4);
+  const x = tf.tensor4d([0.1, 0.2, 0.3, 0.4], [1, 2, 2, 1]);
+  const p = c.predictProbs(x);
+  p.dataSync().forEach((v) => close(v, 0.25, 1e-6)); // equal logits 1.0 -> uniform
+  tf.dispose([x, p]);
+  c.dispose();
 });
 
 test("a graph model stands in for the evaluator: features from a named node (e.g. Inception's pool_3 for real FID)", async () => {
   await useWasm();
   const dir = tempDir("graph-eval-");
-  try {
-    const w = HAND_W;
-    writeGraphModel(dir, w);
-    const c = await loadGraphClassifier(dir, { featureNode: "logits" });
-    const px = [-1, 0, 1, 0.5, 0.25, -0.5, 0, 1];
-    const f = c.features!(tf.tensor4d(px, [2, 2, 2, 1]));
-    assert.deepEqual(f.shape, [2, 3]);
-    // logits = flat(x) @ W, by hand for both images.
-    const want = [0, 1].flatMap((k) => [0, 1, 2].map((j) => px.slice(4 * k, 4 * k + 4).reduce((s, v, i) => s + v * w[i][j], 0)));
-    Array.from(f.dataSync()).forEach((v, i) => close(v, want[i], 1e-5));
-    f.dispose();
-    c.dispose();
-    await assert.rejects(loadGraphClassifier(dir, { featureNode: "nope" }).then((g) => g.features!(tf.zeros([1, 2, 2, 1]))), /could not read node "nope"/);
-    // The same model as `eval`'s evaluator: reference B scored against A gives each metric's floor.
-    const n = 1000;
-    const rng = Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 12.9898) * 0.9);
-    const ds = { name: "tiny", shape: [2, 2, 1], data: Float32Array.from(rng), labels: Int32Array.from({ length: n }, (_, i) => i % 3), numClasses: 3 };
-    const p = await graphEvaluator(dir, ds, { featureNode: "logits" });
-    assert.equal(p.evaluator.name, `${path.basename(dir)}:logits`);
-    const r = evaluateSamples(p, { data: p.splits.refB.data, shape: [2, 2, 1] }, { metrics: ["fd", "recall"] });
-    const fd = r.metrics[`fd-${p.evaluator.name}`];
-    assert.equal(fd.value, fd.floor);
-    p.evaluator.dispose();
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const w = HAND_W;
+  writeGraphModel(dir, w);
+  const c = await loadGraphClassifier(dir, { featureNode: "logits" });
+  const px = [-1, 0, 1, 0.5, 0.25, -0.5, 0, 1];
+  const f = c.features!(tf.tensor4d(px, [2, 2, 2, 1]));
+  assert.deepEqual(f.shape, [2, 3]);
+  // logits = flat(x) @ W, by hand for both images.
+  const want = [0, 1].flatMap((k) => [0, 1, 2].map((j) => px.slice(4 * k, 4 * k + 4).reduce((s, v, i) => s + v * w[i][j], 0)));
+  Array.from(f.dataSync()).forEach((v, i) => close(v, want[i], 1e-5));
+  f.dispose();
+  c.dispose();
+  await assert.rejects(loadGraphClassifier(dir, { featureNode: "nope" }).then((g) => g.features!(tf.zeros([1, 2, 2, 1]))), /could not read node "nope"/);
+  // The same model as `eval`'s evaluator: reference B scored against A gives each metric's floor.
+  const n = 1000;
+  const rng = Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 12.9898) * 0.9);
+  const ds = { name: "tiny", shape: [2, 2, 1], data: Float32Array.from(rng), labels: Int32Array.from({ length: n }, (_, i) => i % 3), numClasses: 3 };
+  const p = await graphEvaluator(dir, ds, { featureNode: "logits" });
+  assert.equal(p.evaluator.name, `${path.basename(dir)}:logits`);
+  const r = evaluateSamples(p, { data: p.splits.refB.data, shape: [2, 2, 1] }, { metrics: ["fd", "recall"] });
+  const fd = r.metrics[`fd-${p.evaluator.name}`];
+  assert.equal(fd.value, fd.floor);
+  p.evaluator.dispose();
 });

@@ -6,7 +6,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { runNotebook } from "../src/notebook/run-notebook";
 import { readResults } from "../src/results/files";

@@ -1,8 +1,6 @@
 /** PGGAN: shapes per phase, the schedule, PixelNorm, minibatch stddev, equalized lr, WGAN-GP's second-order gradients, training and resuming. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { onCpu, relativeError, useWasm } from "./helpers";

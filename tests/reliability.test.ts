@@ -3,7 +3,6 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { useWasm } from "./helpers";
 import { Gan } from "../src/models/gan";

@@ -4,10 +4,9 @@
  * inside a real tslab kernel: one updating progress display, errors with name, message and cell
  * line, no project paths. (tests/browser.test.ts checks the same in Jupyter's tools and Chromium.)
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { PNG } from "pngjs";
 import { lineChart } from "../src/viz/charts";
@@ -25,7 +24,6 @@ import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
 const tmp = tempDir("gan-render-");
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const joined = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 
 /** Share of pixels that differ from the top-left one, and how many colours (up to 64). */

@@ -8,7 +8,6 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";

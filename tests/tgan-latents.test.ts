@@ -36,7 +36,6 @@ test("the three latents differ only in the prior; a run is cached by its setting
   const d = await latentRun(ring8(), "t-mixture", 1, { ...o, steps: 6, recipe: { ema: 0 } });
   assert.notEqual(d.seconds, c.seconds, "another recipe: trained again");
   assert.equal(d.settings.recipe?.ema, 0);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("latent verdicts: judged when every compared run's points lie on the data (the modes covered are the measure, not the gate); held, not held, inconclusive", () => {
@@ -85,5 +84,4 @@ test("tgan-latent-runs.ts makes the notebook's runs into a cache and skips the f
   const bad = run("--latents", "cauchy", "--cache", dir);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^error: --latents: unknown "cauchy" \(valid: gaussian, gaussian-mixture, t-mixture\)/m);
-  fs.rmSync(dir, { recursive: true, force: true });
 });

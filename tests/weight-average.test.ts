@@ -1,7 +1,6 @@
 /** The moving average of G's weights (src/nn/weight-average.ts), by hand and inside an MLP GAN, a DCGAN, a LatentGan and a PGGAN. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { Module } from "../src/nn/module";
@@ -15,6 +14,7 @@ import { subSeed } from "../src/nn/init";
 import { syntheticDigits } from "../src/data/synthetic-digits";
 import { ShuffledBatches } from "../src/data/dataset";
 import { Trainer } from "../src/train/trainer";
+import { GanModel } from "../src/train/types";
 import { UserError } from "../src/errors";
 import { useWasm } from "./helpers";
 import { tempDir } from "./tmp";
@@ -25,6 +25,19 @@ const readAndFree = (t: tf.Tensor) => {
   t.dispose();
   return v;
 };
+
+/**
+ * `trainer`'s model saved to a checkpoint (at `step`, `seed`) and loaded into `make()`'s fresh model
+ * through a trainer of its own; dispose the returned model and trainer.
+ */
+async function reloaded<M extends GanModel>(trainer: Trainer, make: () => M, step: number, seed: number): Promise<{ model: M; trainer: Trainer; file: string }> {
+  const file = path.join(tempDir("ema-"), "latest.ckpt");
+  await trainer.save(file, step, seed);
+  const model = make();
+  const t = new Trainer(model);
+  await t.load(file);
+  return { model, trainer: t, file };
+}
 
 class OneWeight extends Module {
   readonly w = this.param("w", tf.tensor1d([0, 4]));
@@ -79,18 +92,12 @@ test("an MLP GAN with ema samples from the average on generate and generateFrom 
   codes.dispose();
   assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
-  const dir = tempDir("ema-gan-");
-  const file = path.join(dir, "latest.ckpt");
-  await trainer.save(file, 3, 3);
-  const again = new Gan({ ...settings, seed: 4 });
-  const t2 = new Trainer(again);
-  await t2.load(file);
+  const { model: again, trainer: t2 } = await reloaded(trainer, () => new Gan({ ...settings, seed: 4 }), 3, 3);
   assert.deepEqual(readAndFree(again.generate(8, 2)), sampled, "restored average, same samples");
   assert.throws(() => new Gan({ ...settings, ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();
   t2.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("a DCGAN with ema samples from the average, checkpoints it and restores it exactly; ema 0 is the paper's model", async () => {
@@ -105,12 +112,7 @@ test("a DCGAN with ema samples from the average, checkpoints it and restores it 
   const fromAverage = Array.from(model.generate(4, 1).dataSync());
   const live = Array.from(tf.tidy(() => model.G.apply(model.latent(4, 1), false)).dataSync());
   assert.ok(fromAverage.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
-  const dir = tempDir("ema-");
-  const file = path.join(dir, "latest.ckpt");
-  await trainer.save(file, 3, 3);
-  const again = new Dcgan({ ...settings, seed: 3 });
-  const t2 = new Trainer(again);
-  await t2.load(file);
+  const { model: again, trainer: t2, file } = await reloaded(trainer, () => new Dcgan({ ...settings, seed: 3 }), 3, 3);
   assert.deepEqual(Array.from(again.generate(4, 1).dataSync()), fromAverage, "restored average, same samples");
   // A checkpoint without the average does not fit a model with one.
   const plain = new Dcgan({ ngf: 8, ndf: 8, latentDim: 8, seed: 3 });
@@ -120,7 +122,6 @@ test("a DCGAN with ema samples from the average, checkpoints it and restores it 
   for (const m of [model, again, plain]) m.dispose();
   trainer.dispose();
   t2.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G and of its latent mixture, the same way on every sampling path, and checkpoints it", async () => {
@@ -143,18 +144,12 @@ test("a t-GAN / DeLiGAN-style LatentGan with ema samples from the average of G a
   assert.ok(sampled.some((v, i) => Math.abs(v - live[i]) > 1e-4), "the averaged G differs from the live one after training");
   assert.ok(readAndFree(model.sampleLatent(8, 2)).some((v, i) => Math.abs(v - liveZ[i]) > 1e-5), "the latent mixture's mu and sigma are averaged too");
   assert.equal(tf.memory().numTensors, before, "sampling from the average leaks no tensor");
-  const dir = tempDir("ema-latent-");
-  const file = path.join(dir, "latest.ckpt");
-  await trainer.save(file, 3, 3);
-  const again = new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 });
-  const t2 = new Trainer(again);
-  await t2.load(file);
+  const { model: again, trainer: t2 } = await reloaded(trainer, () => new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, seed: 5 }), 3, 3);
   assert.deepEqual(readAndFree(again.generate(8, 2)), sampled, "restored average, same samples");
   assert.throws(() => new LatentGan("tgan", "t-GAN", TGAN_DEFAULTS, { ...settings, ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();
   t2.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("a PGGAN with ema samples from the average on every sampling path while it grows, keeps untrained blocks as they are, and checkpoints the average", async () => {
@@ -195,16 +190,10 @@ test("a PGGAN with ema samples from the average on every sampling path while it 
   assert.equal(model.phase.kind, "fade");
   const fading = readAndFree(model.generate(4, 1));
   assert.equal(fading.length, 4 * 8 * 8);
-  const dir = tempDir("ema-pggan-");
-  const file = path.join(dir, "latest.ckpt");
-  await trainer.save(file, trainer.history.length, 1);
-  const again = new Pggan(cfg);
-  const t2 = new Trainer(again);
-  await t2.load(file);
+  const { model: again, trainer: t2 } = await reloaded(trainer, () => new Pggan(cfg), trainer.history.length, 1);
   assert.deepEqual(readAndFree(again.generate(4, 1)), fading, "restored average and progress, same samples");
   assert.throws(() => new Pggan({ ema: 1 }), /ema/);
   for (const m of [model, again]) m.dispose();
   trainer.dispose();
   t2.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
