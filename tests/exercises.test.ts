@@ -123,12 +123,10 @@ const TOY: Nb = {
 function toyExercise(): { dir: string; submit: (edit: (cells: NbCell[]) => NbCell[]) => string } {
   const dir = tempDir("gan-ex-");
   fs.writeFileSync(path.join(dir, "toy.ipynb"), JSON.stringify(TOY));
-  let k = 0;
   const submit = (edit: (cells: NbCell[]) => NbCell[]) => {
     const sub = fs.mkdtempSync(path.join(dir, "sub-"));
     const file = path.join(sub, `toy.ipynb`);
     fs.writeFileSync(file, JSON.stringify({ ...TOY, cells: edit(structuredClone(TOY.cells)) }));
-    k++;
     return file;
   };
   return { dir, submit };

@@ -252,8 +252,12 @@ test("the kernel dies with the runner: SIGKILL of npm run nb's process leaves no
     while (!fs.existsSync(pids) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
     const [kernel, runner] = fs.readFileSync(pids, "utf8").split(" ").map(Number);
     assert.ok(alive(kernel), "the kernel is busy in the cell");
+    const args = fs.readFileSync(`/proc/${kernel}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const connDir = path.dirname(args[args.indexOf("--config-path") + 1]);
+    assert.ok(fs.existsSync(path.join(connDir, "kernel.json")), "the kernel's connection file exists while the runner lives");
     process.kill(runner, "SIGKILL");
     assert.ok(await gone(kernel, 5000), `the kernel (PID ${kernel}) still runs 5 s after the runner was killed`);
+    assert.ok(!fs.existsSync(connDir), `the kernel's connection folder ${connDir} is left behind`);
   } finally {
     try {
       run.signalGroup("SIGKILL");

@@ -161,10 +161,13 @@ class SendQueue {
   }
 }
 
-/** Runs in a worker thread of the kernel process: SIGKILL the kernel once its parent is gone. */
+/**
+ * Runs in a worker thread of the kernel process: once its parent is gone, remove the connection
+ * folder (a killed parent cannot) and stop the kernel.
+ */
 const WATCHDOG = [
   "const fs = require('fs');",
-  "const ppid = require('worker_threads').workerData;",
+  "const { ppid, connDir } = require('worker_threads').workerData;",
   "const parent = () => {",
   "  try { const st = fs.readFileSync('/proc/self/stat', 'utf8'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); }",
   "  catch { try { process.kill(ppid, 0); return ppid; } catch { return -1; } }",
@@ -172,7 +175,11 @@ const WATCHDOG = [
   // The kernel leads its own process group (spawned detached): SIGTERM the group, so what a cell
   // started (a sweep's train, say) saves its checkpoint and stops too, then SIGKILL what is left.
   "const group = (sig) => { try { process.kill(-process.pid, sig); } catch { process.kill(process.pid, sig); } };",
-  "setInterval(() => { if (parent() !== ppid) { group('SIGTERM'); setTimeout(() => group('SIGKILL'), 10000); } }, 500);",
+  "const orphaned = () => {",
+  "  try { fs.rmSync(connDir, { recursive: true, force: true }); } catch {}",
+  "  group('SIGTERM'); setTimeout(() => group('SIGKILL'), 10000);",
+  "};",
+  "setInterval(() => { if (parent() !== ppid) orphaned(); }, 500);",
 ].join("\n");
 
 /** Code run in the kernel process: the watchdog thread, exit when stdin closes (the parent died), then tslab. */
@@ -182,7 +189,9 @@ const LAUNCHER = [
   // In a block: a top-level `const Worker` would shadow globalThis.Worker for every script of the
   // kernel, and the wasm backend's threads need the kit's Worker shim there (src/backend/wasm-threads.ts).
   "{ const { Worker } = require('worker_threads');",
-  `  new Worker(${JSON.stringify(WATCHDOG)}, { eval: true, workerData: process.ppid }).unref(); }`,
+  // The last argument is the connection file (start() passes --config-path last).
+  "  const connDir = require('path').dirname(process.argv[process.argv.length - 1]);",
+  `  new Worker(${JSON.stringify(WATCHDOG)}, { eval: true, workerData: { ppid: process.ppid, connDir } }).unref(); }`,
   "process.stdin.on('end', () => process.exit(0));",
   "process.stdin.on('error', () => process.exit(0));",
   "process.stdin.resume();",
