@@ -29,7 +29,7 @@ export { modeCoverage } from "./metrics/mode-coverage";
 export { gridPng, saveGrid } from "./viz/image-grid";
 export { lineChart, smooth, saveHtml, figuresHtml, Figure } from "./viz/charts";
 export { figureSvg } from "./viz/svg";
-export { showPng, showHtml, showMarkdown, showFigure, showTable, markdownTable, htmlTable, textTable, figureBundle, isQuick, budget, Budget, BUDGETS, inNotebook } from "./notebook/display";
+export { showPng, showHtml, showMarkdown, showFigure, showTable, showUpdatableTable, ShownTable, markdownTable, htmlTable, textTable, figureBundle, isQuick, budget, Budget, BUDGETS, inNotebook } from "./notebook/display";
 export { svgToPng } from "./viz/raster";
 export { swd } from "./metrics/swd";
 export { msSsim, msSsimDiversity, msSsimDiversityDetail } from "./metrics/ms-ssim";

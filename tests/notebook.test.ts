@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../src/errors";
 import { KernelClient } from "../src/notebook/kernel-client";
-import { budget, isQuick, showHtml, showMarkdown, showPng } from "../src/notebook/display";
+import { budget, isQuick, showHtml, showMarkdown, showPng, showUpdatableTable } from "../src/notebook/display";
 import { runNotebook } from "../src/notebook/run-notebook";
 
 const root = path.resolve(__dirname, "..");
@@ -106,6 +106,23 @@ test("runNotebook executes the cells on tslab and writes stream and display outp
   assert.deepEqual([...png], PNG_BYTES);
 });
 
+test("a table a later cell updates is saved updated where it was shown (update_display_data across cells)", async () => {
+  const file = writeNotebook([
+    code(`require(${JSON.stringify(require.resolve("tsx/cjs"))});\nconst { showUpdatableTable } = require(${JSON.stringify(path.join(root, "src/notebook/display"))});\nconst shown = showUpdatableTable([{ budget: "lab", time: "not measured yet" }]);`),
+    code(`console.log("training");`),
+    code(`shown.update([{ budget: "lab", time: "5 min" }]);`),
+  ]);
+  await runNotebook(file, { timeoutPerCellMs: 60_000, ...quiet });
+  const [first, second, third] = readCells(file);
+  assert.equal(first.outputs!.length, 1);
+  const data = first.outputs![0].data as Record<string, string[]>;
+  assert.match(joined(data["text/html"]), /5 min/);
+  assert.doesNotMatch(joined(data["text/html"]), /not measured/);
+  assert.equal(joined(data["text/plain"]), "budget  time\nlab     5 min");
+  assert.deepEqual(second.outputs, [{ output_type: "stream", name: "stdout", text: ["training\n"] }]);
+  assert.deepEqual(third.outputs, [], "the update shows nothing in the cell that made it");
+});
+
 test("a failing cell stops the run with a UserError naming the cell; earlier outputs are saved, later ones kept", async () => {
   const kept = [{ output_type: "stream", name: "stdout", text: ["from the last run\n"] }];
   const file = writeNotebook([
@@ -190,6 +207,7 @@ test("outside tslab the display helpers print a one-line note; isQuick reads GAN
     showPng(new Uint8Array(PNG_BYTES));
     showHtml("<b>x</b>");
     showMarkdown("# Title\nbody");
+    showUpdatableTable([{ budget: "lab", time: "" }]).update([{ budget: "lab", time: "5 min" }]);
   } finally {
     console.log = log;
   }
@@ -197,6 +215,8 @@ test("outside tslab the display helpers print a one-line note; isQuick reads GAN
     "[display] PNG image, 11 bytes (not shown: not running in a tslab notebook)",
     "[display] HTML, 8 characters (not shown: not running in a tslab notebook)",
     "[display] Markdown: # Title (not shown: not running in a tslab notebook)",
+    "budget  time\nlab",
+    "budget  time\nlab     5 min",
   ]);
   const saved = process.env.GAN_QUICK;
   try {

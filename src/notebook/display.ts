@@ -231,13 +231,33 @@ export function htmlTable(rows: Rows): string {
  * plain-text fallback in a notebook, aligned text elsewhere.
  */
 export function showTable(table: TableLike): void {
-  const rows = toRows(table);
+  showUpdatableTable(table);
+}
+
+/** A table shown by showUpdatableTable: `update` replaces it where it stands, in whichever cell showed it. */
+export interface ShownTable {
+  update(table: TableLike): void;
+}
+
+/**
+ * showTable, for a table that a later cell replaces (update_display_data): a budget table at the
+ * top that the last cell fills in with the run's own time. Outside a notebook, and where tslab
+ * cannot update a display, an update shows the new table after the old one.
+ */
+export function showUpdatableTable(table: TableLike): ShownTable {
+  const bundle = (t: TableLike) => {
+    const rows = toRows(t);
+    return { "text/html": htmlTable(rows), "text/plain": textTable(rows) };
+  };
   const t = tslabPublic();
   if (t) {
-    if (!displayBundle({ "text/html": htmlTable(rows), "text/plain": textTable(rows) })) t.display.html(htmlTable(rows));
-    return;
+    const id = newDisplayId();
+    if (displayBundle(bundle(table), { id })) return { update: (next) => void displayBundle(bundle(next), { id, update: true }) };
+    t.display.html(bundle(table)["text/html"]);
+    return { update: (next) => t.display.html(bundle(next)["text/html"]) };
   }
-  console.log(textTable(rows));
+  console.log(textTable(toRows(table)));
+  return { update: (next) => console.log(textTable(toRows(next))) };
 }
 
 // ---- progress ------------------------------------------------------------------------------

@@ -205,8 +205,6 @@ const LAUNCHER = [
 
 interface Pending {
   outputs: Output[];
-  /** display_id -> outputs showing it (for update_display_data). */
-  displays: Map<string, DisplayDataOutput[]>;
   clearOnNext: boolean;
   idle: boolean;
   reply: Record<string, unknown> | null;
@@ -218,6 +216,12 @@ interface Pending {
 export class KernelClient {
   private readonly session = crypto.randomUUID();
   private readonly pending = new Map<string, Pending>();
+  /**
+   * display_id -> the outputs showing it, over the whole session: as in Jupyter, an
+   * update_display_data replaces a display shown by an earlier cell too (the output objects
+   * execute() returned change in place).
+   */
+  private readonly displays = new Map<string, DisplayDataOutput[]>();
   private readonly sendShell: SendQueue;
   private readonly sendControl: SendQueue;
   private stderrTail = "";
@@ -377,7 +381,7 @@ export class KernelClient {
     };
     let done!: () => void;
     const wake = new Promise<void>((resolve) => (done = resolve));
-    const p: Pending = { outputs: [], displays: new Map(), clearOnNext: false, idle: false, reply: null, done };
+    const p: Pending = { outputs: [], clearOnNext: false, idle: false, reply: null, done };
     this.pending.set(header.msg_id, p);
     const finished = (async () => {
       await queue.send(encodeMessage(this.conn.key, { header, parent_header: {}, metadata: {}, content }));
@@ -489,7 +493,6 @@ export class KernelClient {
     const add = (o: Output) => {
       if (p.clearOnNext) {
         p.outputs.length = 0;
-        p.displays.clear();
         p.clearOnNext = false;
       }
       const last = p.outputs[p.outputs.length - 1];
@@ -510,12 +513,12 @@ export class KernelClient {
         const o: DisplayDataOutput = { output_type: "display_data", data: (c.data ?? {}) as MimeBundle, metadata: (c.metadata ?? {}) as Record<string, unknown> };
         add(o);
         const id = (c.transient as { display_id?: string } | undefined)?.display_id;
-        if (id) p.displays.set(id, [...(p.displays.get(id) ?? []), o]);
+        if (id) this.displays.set(id, [...(this.displays.get(id) ?? []), o]);
         break;
       }
       case "update_display_data": {
         const id = (c.transient as { display_id?: string } | undefined)?.display_id;
-        for (const o of (id && p.displays.get(id)) || []) {
+        for (const o of (id && this.displays.get(id)) || []) {
           o.data = (c.data ?? {}) as MimeBundle;
           o.metadata = (c.metadata ?? {}) as Record<string, unknown>;
         }
@@ -534,10 +537,7 @@ export class KernelClient {
         break;
       case "clear_output":
         if (c.wait) p.clearOnNext = true;
-        else {
-          p.outputs.length = 0;
-          p.displays.clear();
-        }
+        else p.outputs.length = 0;
         break;
     }
   }

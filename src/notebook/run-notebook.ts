@@ -140,6 +140,7 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
   log(`[nb] ${name}: kernel started in ${startSeconds.toFixed(1)} s`);
   let busy = false;
   let stopped: StopSignal | null = null;
+  const ran: { cell: Cell; outputs: Output[] }[] = [];
   const stopListening = onStopSignals((signal) => {
     if (stopped) return;
     stopped = signal;
@@ -162,7 +163,10 @@ export async function runNotebook(file: string, opts: RunNotebookOptions = {}): 
         busy = true;
         r.outputs.push({ output_type: "error", ename: "Timeout", evalue: `the cell did not finish within ${timeoutMs / 1000} s`, traceback: [] });
       }
-      cell.outputs = r.outputs.map(storeOutput);
+      ran.push({ cell, outputs: r.outputs });
+      // Every cell run so far, stored again: a cell may update a display an earlier cell showed
+      // (update_display_data), which changes that cell's output objects in place.
+      for (const e of ran) e.cell.outputs = e.outputs.map(storeOutput);
       cell.execution_count = r.executionCount;
       writeNotebook(file, nb);
       const seconds = (r.ms / 1000).toFixed(1);

@@ -2,8 +2,9 @@
  * Measured wall time of a notebook's run at each budget (quick, lab, full: src/notebook/display.ts),
  * so the top of a notebook states each size's cost from a measurement, never from typing:
  * `results/<notebook>/budgets/<budget>.json` = { notebook, budget, plan, wallSeconds, backend,
- * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's last cell records its own run; its first cell
- * shows the table. Quick (smoke) runs record under out/results-quick/ (as their results do), so
+ * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's first cell shows the table; its
+ * last cell records its own run and updates that table in place (showUpdatableTable), so a saved
+ * notebook's table shows the run whose outputs it holds. Quick (smoke) runs record under out/results-quick/ (as their results do), so
  * the test suite never rewrites results/; lab and full runs record under results/.
  */
 import * as fs from "fs";
@@ -90,8 +91,9 @@ export const BUDGET_COLUMN = "wall time (last recorded run)";
 /**
  * Rows for a notebook's budget table: each budget's plan in words, and the wall time its last
  * recorded run measured (with the machine and the date) or "not measured yet". The table comes
- * first in a notebook and the notebook records its own run last, so a run's table shows the run
- * before it (the column says so); the run's own time is the last cell's line. A record whose plan
+ * first in a notebook and the notebook records its own run last: while it runs, the table shows the
+ * run before it (the column says so), and the last cell shows the rows again once its own run is
+ * recorded. A record whose plan
  * has another description than `plans` gives (the plan changed since) is shown as such, not as
  * this plan's time.
  */
