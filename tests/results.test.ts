@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULTS_DIR, writeResult } from "../src/results/files";
 import { differenceVerdict } from "../src/experiments/verdict";
-import { benchTable, claimsTable, renderReadme, staleRegions } from "../src/results/tables";
+import { benchTable, claimsTable, renderReadme, runsTable, staleRegions } from "../src/results/tables";
+import { committedSweeps } from "../src/sweep/collect";
 import { BUDGET_COLUMN, budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 import { tempDir } from "./tmp";
@@ -25,9 +26,10 @@ function results(args: string[]) {
 test("README's generated tables are what `npm run results` prints from results/", () => {
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
   const all = readResults();
-  const stale = staleRegions(readme, all);
+  const sweeps = committedSweeps(path.join(root, "sweeps"), RESULTS_DIR, path.join(root, "notebooks"));
+  const stale = staleRegions(readme, all, sweeps);
   assert.deepEqual(stale, [], `README.md's ${stale.join(" and ")} table differs from results/: run \`npm run results\``);
-  assert.equal(renderReadme(readme, all), readme);
+  assert.equal(renderReadme(readme, all, sweeps), readme);
   const r = results(["--check"]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /README\.md matches \d+ result files?/);
@@ -73,36 +75,52 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   assert.throws(() => writeResult({ notebook: "../x", experiment: "x", config: {}, seeds: [0, 1], values: { v: [1] }, backend: null }, dir), /notebook must be a file name, got "\.\.\/x"; values\.v has 1 values for 2 seeds/);
 });
 
-test("the claims and benchmark tables come from the files; --check fails on a stale README and names the table", () => {
+test("the claims, benchmark and full runs tables come from the files; --check fails on a stale README and names the table", () => {
   const dir = tempDir("gan-results-");
   const res = path.join(dir, "results");
   const readme = path.join(dir, "README.md");
-  fs.writeFileSync(readme, "# kit\n\nbefore\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nmiddle\n<!-- results:claims -->\n<!-- /results:claims -->\nafter\n");
+  fs.writeFileSync(readme, "# kit\n\nbefore\n<!-- results:bench -->\nold\n<!-- /results:bench -->\nmiddle\n<!-- results:claims -->\n<!-- /results:claims -->\n<!-- results:runs -->\n<!-- /results:runs -->\nafter\n");
   assert.match(claimsTable([]), /^No results yet/);
   assert.match(benchTable([]), /^No benchmark results yet/);
+  assert.match(runsTable([]), /^No sweep in sweeps\/ keeps its runs under results\//);
+  // Two sweeps: one keeps its runs under results/ (listed), one writes under out/ (an example: left out).
+  const sweepsDir = path.join(dir, "sweeps");
+  fs.mkdirSync(sweepsDir);
+  const toy = { models: ["gan", "dcgan"], data: ["ring8"], seeds: [0, 1], steps: 10, batchSize: 8, checkpointEvery: 5, eval: { n: 10 } };
+  fs.writeFileSync(path.join(sweepsDir, "toy.json"), JSON.stringify({ ...toy, out: "../results/runs/toy" }));
+  fs.writeFileSync(path.join(sweepsDir, "example.json"), JSON.stringify({ ...toy, out: "../out/example" }));
+  fs.mkdirSync(path.join(dir, "notebooks"));
+  fs.writeFileSync(path.join(dir, "notebooks", "toy.ipynb"), JSON.stringify({ cells: [{ source: 'loadSweepConfig("../sweeps/toy.json")' }] }));
+  fs.writeFileSync(path.join(dir, "notebooks", "other.ipynb"), JSON.stringify({ cells: [] }));
+  const finished = path.join(res, "runs", "toy", "gan", "ring8", "default", "seed1");
+  fs.mkdirSync(finished, { recursive: true });
+  fs.writeFileSync(path.join(finished, "eval.json"), "{}");
+  assert.deepEqual(committedSweeps(sweepsDir, res, path.join(dir, "notebooks")), [{ file: "toy.json", notebooks: ["toy.ipynb"], runs: 4, finished: 1, toGo: [["gan", 1], ["dcgan", 2]] }]);
   writeResult({ notebook: "gan", experiment: "loss-gradients", config: {}, seeds: [0, 1], values: { ratio: [90, 100] }, backend: "wasm", claim: { text: "-log D(G(z)) gives | larger gradients", verdict: "held", summary: "95x larger G gradients (2 seeds)" } }, res);
   writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0], values: { diff: [0.02] }, backend: "wasm", claim: { text: "improved BEGAN lowers M_global by 0.072", verdict: "inconclusive", why: "1 seed", summary: "0.02" } }, res);
   writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42, cpus: 2, cpuModel: "Intel(R) Xeon(R) Processor" }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
 
-  const check = results(["--check", "--readme", readme, "--results", res]);
+  const check = results(["--check", "--readme", readme, "--results", res, "--sweeps", sweepsDir]);
   assert.equal(check.code, 1, check.stdout + check.stderr);
-  assert.match(check.stderr, /README\.md is out of date: its claims and bench tables differ/);
-  const write = results(["--readme", readme, "--results", res]);
+  assert.match(check.stderr, /README\.md is out of date: its claims, bench and runs tables differ/);
+  const write = results(["--readme", readme, "--results", res, "--sweeps", sweepsDir]);
   assert.equal(write.code, 0, write.stderr);
   const text = fs.readFileSync(readme, "utf8");
   assert.match(text, /^# kit\n\nbefore\n<!-- results:bench -->\n/);
   assert.match(text, /\nmiddle\n/);
-  assert.match(text, /\n<!-- \/results:claims -->\nafter\n$/);
+  assert.match(text, /\n<!-- \/results:runs -->\nafter\n$/);
+  assert.match(text, /\| \[toy\.json\]\(sweeps\/toy\.json\) \| toy\.ipynb \| 4 \| 1 \| gan 1, dcgan 2 \|\n/);
+  assert.doesNotMatch(text, /example\.json/);
   assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4, 2 x Intel\(R\) Xeon\(R\) Processor \|/);
   assert.match(text, /\| began \| improved BEGAN lowers M_global by 0\.072 \| inconclusive \(1 seed\) \| 0\.02 \| 1 \| \[m-global\]\(results\/began\/m-global\.json\) \|/);
   assert.match(text, /\| gan \| -log D\(G\(z\)\) gives \\\| larger gradients \| held \| 95x larger G gradients \(2 seeds\) \| 2 \|/);
   assert.doesNotMatch(text, /\nold\n/);
   assert.match(write.stdout, /claims table:\n/);
-  assert.equal(results(["--check", "--readme", readme, "--results", res]).code, 0);
+  assert.equal(results(["--check", "--readme", readme, "--results", res, "--sweeps", sweepsDir]).code, 0);
 
   // a damaged file is one error line naming it
   fs.writeFileSync(path.join(res, "gan", "broken.json"), "{");
-  const broken = results(["--check", "--readme", readme, "--results", res]);
+  const broken = results(["--check", "--readme", readme, "--results", res, "--sweeps", sweepsDir]);
   assert.equal(broken.code, 2);
   assert.match(broken.stderr.trim(), /^error: .*gan\/broken\.json is not valid JSON/);
 });

@@ -1,17 +1,20 @@
 /**
  * README's generated tables, rebuilt from the result files (`npm run results`): the claims table
- * (every result file with a `claim`) and the benchmark table (results/bench/*.json, written by
- * `npm run bench`). Each lives between markers in README.md:
+ * (every result file with a `claim`), the benchmark table (results/bench/*.json, written by
+ * `npm run bench`) and the full runs table (each sweep in sweeps/ whose runs are kept under
+ * results/: how many are finished). Each lives between markers in README.md:
  *
  *   <!-- results:claims -->  ...generated...  <!-- /results:claims -->
  *   <!-- results:bench -->   ...generated...  <!-- /results:bench -->
+ *   <!-- results:runs -->    ...generated...  <!-- /results:runs -->
  *
  * Text outside the markers is left alone.
  */
 import { UserError } from "../errors";
 import { ResultFile } from "./files";
+import type { SweepStatus } from "../sweep/collect";
 
-export const REGIONS = ["claims", "bench"] as const;
+export const REGIONS = ["claims", "bench", "runs"] as const;
 export type Region = (typeof REGIONS)[number];
 
 const cellText = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -72,30 +75,42 @@ export function benchTable(results: ResultFile[]): string {
   return lines.join("\n");
 }
 
-export function regionText(region: Region, results: ResultFile[]): string {
-  const body = region === "claims" ? claimsTable(results) : benchTable(results);
-  return `<!-- do not edit: rebuilt by \`npm run results\` from results/${region === "bench" ? "bench/" : ""} -->\n${body}`;
+/** The reproductions' sweeps: runs finished of all, and what is still to train, by model. */
+export function runsTable(sweeps: SweepStatus[]): string {
+  if (sweeps.length === 0) return "No sweep in sweeps/ keeps its runs under results/.";
+  const lines = ["| sweep | read by | runs | finished | still to train |", "| --- | --- | --- | --- | --- |"];
+  for (const s of sweeps) {
+    const toGo = s.toGo.length ? s.toGo.map(([model, n]) => `${model} ${n}`).join(", ") : "-";
+    lines.push(`| [${s.file}](sweeps/${s.file}) | ${s.notebooks.join(", ") || "-"} | ${s.runs} | ${s.finished} | ${toGo} |`);
+  }
+  return lines.join("\n");
+}
+
+export function regionText(region: Region, results: ResultFile[], sweeps: SweepStatus[]): string {
+  const body = region === "claims" ? claimsTable(results) : region === "bench" ? benchTable(results) : runsTable(sweeps);
+  const from = region === "bench" ? "results/bench/" : region === "runs" ? "sweeps/ and their runs under results/runs/" : "results/";
+  return `<!-- do not edit: rebuilt by \`npm run results\` from ${from} -->\n${body}`;
 }
 
 const open = (r: Region) => `<!-- results:${r} -->`;
 const close = (r: Region) => `<!-- /results:${r} -->`;
 
 /** README with every generated region rebuilt from `results`. */
-export function renderReadme(readme: string, results: ResultFile[]): string {
+export function renderReadme(readme: string, results: ResultFile[], sweeps: SweepStatus[]): string {
   let out = readme;
   for (const region of REGIONS) {
     const a = out.indexOf(open(region));
     const b = out.indexOf(close(region));
     if (a < 0 || b < a) throw new UserError(`README.md has no ${open(region)} ... ${close(region)} region`);
     if (out.indexOf(open(region), a + 1) >= 0) throw new UserError(`README.md has two ${open(region)} regions`);
-    out = `${out.slice(0, a + open(region).length)}\n${regionText(region, results)}\n${out.slice(b)}`;
+    out = `${out.slice(0, a + open(region).length)}\n${regionText(region, results, sweeps)}\n${out.slice(b)}`;
   }
   return out;
 }
 
 /** The regions whose README text differs from what the results give. */
-export function staleRegions(readme: string, results: ResultFile[]): Region[] {
-  const fresh = renderReadme(readme, results);
+export function staleRegions(readme: string, results: ResultFile[], sweeps: SweepStatus[]): Region[] {
+  const fresh = renderReadme(readme, results, sweeps);
   const part = (s: string, r: Region) => s.slice(s.indexOf(open(r)), s.indexOf(close(r)));
   return REGIONS.filter((r) => part(readme, r) !== part(fresh, r));
 }

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Run, SweepConfig } from "./config";
+import { expandRuns, loadSweepConfig, Run, SweepConfig } from "./config";
 import { describeState, files, liveOwner, runState } from "./run";
 import { Figure, saveHtml } from "../viz/charts";
 import { meanStd } from "../results/files";
@@ -170,4 +170,43 @@ export function sweepProgress(c: SweepConfig, runs: Run[]): string {
     else if (s.kind === "partial") partial.push(`${r.name} at step ${s.step.toLocaleString("en-US")} of ${c.steps.toLocaleString("en-US")}`);
   }
   return `${done.length} of ${runs.length} runs finished${done.length ? ` (${done.join(", ")})` : ""}${partial.length ? `; ${partial.join(", ")}` : ""}`;
+}
+
+/** A reproduction's sweep as README's runs table lists it (only finished counts: they change when runs are committed, not while they train). */
+export interface SweepStatus {
+  /** The config's file name, e.g. "dcgan-mnist.json". */
+  file: string;
+  /** Notebooks whose source names the file. */
+  notebooks: string[];
+  runs: number;
+  finished: number;
+  /** Unfinished runs by model, in the sweep's model order. */
+  toGo: [string, number][];
+}
+
+/**
+ * The sweeps of `sweepsDir` whose runs are kept in git (their output folder inside `resultsDir`:
+ * the reproductions' full budgets, not examples writing under out/), with how many of their runs
+ * are finished. `notebooksDir` is searched for the notebooks that read each one.
+ */
+export function committedSweeps(sweepsDir: string, resultsDir: string, notebooksDir: string): SweepStatus[] {
+  if (!fs.existsSync(sweepsDir)) return [];
+  const notebooks = fs.existsSync(notebooksDir)
+    ? fs.readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => ({ name: f, text: fs.readFileSync(path.join(notebooksDir, f), "utf8") }))
+    : [];
+  const inside = (dir: string) => !path.relative(path.resolve(resultsDir), dir).startsWith("..");
+  const out: SweepStatus[] = [];
+  for (const file of fs.readdirSync(sweepsDir).filter((f) => f.endsWith(".json")).sort()) {
+    const c = loadSweepConfig(path.join(sweepsDir, file));
+    if (!inside(c.out)) continue;
+    const toGo = new Map<string, number>(c.models.map((m) => [m, 0]));
+    let finished = 0;
+    const runs = expandRuns(c);
+    for (const r of runs) {
+      if (runState(c, r).kind === "done") finished++;
+      else toGo.set(r.model, toGo.get(r.model)! + 1);
+    }
+    out.push({ file, notebooks: notebooks.filter((n) => n.text.includes(file)).map((n) => n.name), runs: runs.length, finished, toGo: [...toGo].filter(([, n]) => n > 0) });
+  }
+  return out;
 }
