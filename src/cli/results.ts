@@ -1,7 +1,8 @@
 /**
  * npm run results: rebuild README's claims table and benchmark table from the files under
- * results/ (src/results/), print them, and write README.md; `--check` writes nothing and exits 1
- * when README differs (what the tests and CI run).
+ * results/ (src/results/) and its full runs table from sweeps/ (src/sweep/collect.ts), print them,
+ * and write README.md; `--check` writes nothing and exits 1 when README differs (what the tests
+ * and CI run).
  */
 import * as fs from "fs";
 import * as path from "path";
