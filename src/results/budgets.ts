@@ -4,8 +4,9 @@
  * `results/<notebook>/budgets/<budget>.json` = { notebook, budget, plan, wallSeconds, backend,
  * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's first cell shows the table; its
  * last cell records its own run and updates that table in place (showUpdatableTable), so a saved
- * notebook's table shows the run whose outputs it holds. Quick (smoke) runs record under out/results-quick/ (as their results do), so
- * the test suite never rewrites results/; lab and full runs record under results/.
+ * notebook's table shows the run whose outputs it holds. Quick (smoke) runs record under
+ * out/results-quick/ (as their results do), so the test suite never rewrites results/; lab and
+ * full runs record under results/.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -93,9 +94,8 @@ export const BUDGET_COLUMN = "wall time (last recorded run)";
  * recorded run measured (with the machine and the date) or "not measured yet". The table comes
  * first in a notebook and the notebook records its own run last: while it runs, the table shows the
  * run before it (the column says so), and the last cell shows the rows again once its own run is
- * recorded. A record whose plan
- * has another description than `plans` gives (the plan changed since) is shown as such, not as
- * this plan's time.
+ * recorded. A record whose plan has another description than `plans` gives (the plan changed
+ * since) is shown as such, not as this plan's time.
  */
 export function budgetRows(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string>[] {
   const runs = budgetRuns(notebook, env);
