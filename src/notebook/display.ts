@@ -252,8 +252,9 @@ export function showUpdatableTable(table: TableLike): ShownTable {
   const t = tslabPublic();
   if (t) {
     const id = newDisplayId();
-    if (displayBundle(bundle(table), { id })) return { update: (next) => void displayBundle(bundle(next), { id, update: true }) };
-    t.display.html(bundle(table)["text/html"]);
+    const first = bundle(table);
+    if (displayBundle(first, { id })) return { update: (next) => void displayBundle(bundle(next), { id, update: true }) };
+    t.display.html(first["text/html"]);
     return { update: (next) => t.display.html(bundle(next)["text/html"]) };
   }
   console.log(textTable(toRows(table)));
