@@ -55,7 +55,7 @@ export { readNpy, writeNpy } from "./data/npy";
 export { checkQuality, collapsedRecall, describeTarget, DEFAULT_TARGET, QualityTarget, ResolvedTarget, resolveTarget } from "./experiments/quality";
 export { differenceVerdict, gateOnQuality, summarise, verdictLine, whyParts, Verdict, QualityGate } from "./experiments/verdict";
 export { writeResult, readResults, resultsRoot, claimFromVerdict, ResultFile, ResultInput, Claim } from "./results/files";
-export { recordBudgetRun, budgetRuns, budgetRows, budgetFromScratch, BudgetRun } from "./results/budgets";
+export { recordBudgetRun, budgetRuns, budgetRows, budgetFromScratch, showBudgetTable, BudgetRun, BudgetTable } from "./results/budgets";
 
 // Building blocks the exercises (exercises/*.ipynb) write against.
 export { Module } from "./nn/module";

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runNotebook } from "../src/notebook/run-notebook";
 import { readResults } from "../src/results/files";
+import { budgetRuns, formatDuration } from "../src/results/budgets";
 import { tempDir } from "./tmp";
 
 const dir = path.resolve(__dirname, "../notebooks");
@@ -35,6 +36,13 @@ for (const name of notebooks) {
       for (const r of written) assert.ok(Object.keys(r.values).length > 0 && r.seeds.length > 0, `${r.experiment}: values per seed`);
     }
     const nb = JSON.parse(fs.readFileSync(copy, "utf8"));
+    if (REPORTING.includes(stem)) {
+      // The last cell recorded this run's time, and the budget table at the top was updated to show it.
+      const run = budgetRuns(stem, { GAN_RESULTS_DIR: results }).quick;
+      assert.ok(run && typeof (run.plan as { description?: unknown }).description === "string", `${name} recorded its quick run with its plan's words`);
+      const top = JSON.stringify(nb.cells.find((c: { cell_type: string }) => c.cell_type === "code").outputs);
+      assert.ok(top.includes(formatDuration(run.wallSeconds)) && top.includes(run.date.slice(0, 16).replace("T", " ")), `${name}: the budget table at the top shows this run`);
+    }
     const code = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
     assert.ok(code.length > 0);
     for (const c of code) {

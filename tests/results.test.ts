@@ -13,7 +13,7 @@ import { claimFromVerdict, kitVersion, meanStd, readResults, resultsRoot, RESULT
 import { differenceVerdict } from "../src/experiments/verdict";
 import { benchTable, claimsTable, renderReadme, runsTable, staleRegions } from "../src/results/tables";
 import { committedSweeps } from "../src/sweep/collect";
-import { BUDGET_COLUMN, budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun } from "../src/results/budgets";
+import { BUDGET_COLUMN, budgetFile, budgetFromScratch, budgetRows, budgetRuns, recordBudgetRun, showBudgetTable } from "../src/results/budgets";
 import { UserError } from "../src/errors";
 import { tempDir } from "./tmp";
 
@@ -156,4 +156,28 @@ test("budget runs: each budget's measured wall time is recorded and shown; quick
   // trained everything itself (sweep 250 s, logged 240 s) keeps its measured 300 s.
   assert.equal(budgetFromScratch(300, 20, 1000), 1280);
   assert.equal(budgetFromScratch(300, 250, 240), 300);
+});
+
+test("a notebook's budget table: shown first, then its record call fills in this run's time with the table's words for the plan", () => {
+  const env = { GAN_RESULTS_DIR: tempDir("gan-budget-table-") };
+  const plans = { quick: "20 steps", lab: "1,500 steps", full: "3,000 steps x 5 seeds" };
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  let file: string;
+  try {
+    const table = showBudgetTable("dcgan", plans, env);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^lab +1,500 steps +not measured yet$/m);
+    file = table.record("lab", { steps: 1500 }, 61.2);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(file, budgetFile("dcgan", "lab", env));
+  const run = budgetRuns("dcgan", env).lab!;
+  assert.deepEqual([run.wallSeconds, run.plan], [61, { steps: 1500, description: "1,500 steps" }]);
+  // Outside a notebook the update prints the table again (in a notebook it replaces the first one).
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], /^lab +1,500 steps +61 s \(.* UTC\)$/m);
+  assert.match(lines[1], /^full +3,000 steps x 5 seeds +not measured yet$/m);
 });

@@ -2,9 +2,9 @@
  * Measured wall time of a notebook's run at each budget (quick, lab, full: src/notebook/display.ts),
  * so the top of a notebook states each size's cost from a measurement, never from typing:
  * `results/<notebook>/budgets/<budget>.json` = { notebook, budget, plan, wallSeconds, backend,
- * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's first cell shows the table; its
- * last cell records its own run and updates that table in place (showUpdatableTable), so a saved
- * notebook's table shows the run whose outputs it holds. Quick (smoke) runs record under
+ * threads, cpus, cpuModel, loadAverage1m, date }. The notebook's first cell shows the table
+ * (showBudgetTable); its last cell records its own run with the table's `record`, which updates the
+ * table in place, so a saved notebook's table shows the run whose outputs it holds. Quick (smoke) runs record under
  * out/results-quick/ (as their results do), so the test suite never rewrites results/; lab and
  * full runs record under results/.
  */
@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { KIT_ROOT, RESULTS_DIR } from "./files";
 import { writeFileDurably } from "../train/durable-write";
-import type { Budget } from "../notebook/display";
+import { showUpdatableTable, type Budget } from "../notebook/display";
 
 export interface BudgetRun {
   notebook: string;
@@ -109,4 +109,29 @@ export function budgetRows(notebook: string, plans: Record<Budget, string>, env:
       [BUDGET_COLUMN]: !r ? "not measured yet" : typeof was === "string" && was !== plans[b] ? `not measured for this plan (the last recorded run, of another plan: ${measured})` : measured,
     };
   });
+}
+
+/** A notebook's budget table, shown by showBudgetTable. */
+export interface BudgetTable {
+  /**
+   * Record this run of the notebook (recordBudgetRun, with the table's words for `budget` as the
+   * plan's description) and show the table again in place with its time; returns the file written.
+   */
+  record(budget: Budget, plan: Record<string, unknown>, wallSeconds: number): string;
+}
+
+/**
+ * Show a notebook's budget table (budgetRows) where the call stands, the notebook's first cell; the
+ * last cell's `record` fills in the run's own time there, so each notebook names itself and its
+ * plans once.
+ */
+export function showBudgetTable(notebook: string, plans: Record<Budget, string>, env: NodeJS.ProcessEnv = process.env): BudgetTable {
+  const shown = showUpdatableTable(budgetRows(notebook, plans, env));
+  return {
+    record(budget, plan, wallSeconds) {
+      const file = recordBudgetRun(notebook, budget, { ...plan, description: plans[budget] }, wallSeconds, env);
+      shown.update(budgetRows(notebook, plans, env));
+      return file;
+    },
+  };
 }
