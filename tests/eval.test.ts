@@ -140,6 +140,20 @@ test("train --eval-every scores samples during training into evals.jsonl; a resu
   const r = cli("train.ts", [...args, "--steps", "6", "--resume"]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(lines().map((l) => l.step), [2, 4, 6]);
+  // Evaluations and checkpoints along the way leave training alone (what sweeps that share a
+  // training rely on, src/sweep/share.ts): 6 straight steps without them end in the same weights
+  // and optimizer state, byte for byte.
+  const plainOut = tempDir("gan-watch-plain-");
+  const plainArgs = args.filter((a, i) => !["--eval-every", "--eval-n", "--checkpoint-every"].includes(a) && !["--eval-every", "--eval-n", "--checkpoint-every"].includes(args[i - 1]));
+  plainArgs[plainArgs.indexOf("--out") + 1] = plainOut;
+  const plain = cli("train.ts", [...plainArgs, "--steps", "6"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const weights = (dir: string) => {
+    const b = fs.readFileSync(path.join(dir, "latest.ckpt"));
+    const start = 12 + b.readUInt32LE(8);
+    return b.subarray(start + ((4 - (start % 4)) % 4));
+  };
+  assert.ok(weights(out).length > 0 && weights(out).equals(weights(plainOut)), "the same weights with and without evaluations");
   const bad = cli("train.ts", [...args, "--steps", "6", "--eval-every", "0"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^error: --eval-every must be a positive integer, got "0"$/m);

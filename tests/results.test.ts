@@ -95,7 +95,12 @@ test("the claims, benchmark and full runs tables come from the files; --check fa
   const finished = path.join(res, "runs", "toy", "gan", "ring8", "default", "seed1");
   fs.mkdirSync(finished, { recursive: true });
   fs.writeFileSync(path.join(finished, "eval.json"), "{}");
-  assert.deepEqual(committedSweeps(sweepsDir, res, path.join(dir, "notebooks")), [{ file: "toy.json", notebooks: ["toy.ipynb"], runs: 4, finished: 1, toGo: [["gan", 1], ["dcgan", 2]] }]);
+  // A sweep whose DCGAN runs are toy.json's training (shareTrainingWith): counted apart, not twice.
+  fs.writeFileSync(path.join(sweepsDir, "shares.json"), JSON.stringify({ ...toy, models: ["gan", "dcgan"], seeds: [0, 1, 2], variants: { other: { hidden: [8] }, default: {} }, out: "../results/runs/shares", shareTrainingWith: ["toy.json"] }));
+  assert.deepEqual(committedSweeps(sweepsDir, res, path.join(dir, "notebooks")), [
+    { file: "shares.json", notebooks: [], runs: 12, finished: 0, toGo: [["gan", 4], ["dcgan", 4]], shared: [["gan", 2, "toy.json"], ["dcgan", 2, "toy.json"]] },
+    { file: "toy.json", notebooks: ["toy.ipynb"], runs: 4, finished: 1, toGo: [["gan", 1], ["dcgan", 2]], shared: [] },
+  ]);
   writeResult({ notebook: "gan", experiment: "loss-gradients", config: {}, seeds: [0, 1], values: { ratio: [90, 100] }, backend: "wasm", claim: { text: "-log D(G(z)) gives | larger gradients", verdict: "held", summary: "95x larger G gradients (2 seeds)" } }, res);
   writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0], values: { diff: [0.02] }, backend: "wasm", claim: { text: "improved BEGAN lowers M_global by 0.072", verdict: "inconclusive", why: "1 seed", summary: "0.02" } }, res);
   writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42, cpus: 2, cpuModel: "Intel(R) Xeon(R) Processor" }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
@@ -110,6 +115,7 @@ test("the claims, benchmark and full runs tables come from the files; --check fa
   assert.match(text, /\nmiddle\n/);
   assert.match(text, /\n<!-- \/results:runs -->\nafter\n$/);
   assert.match(text, /\| \[toy\.json\]\(sweeps\/toy\.json\) \| toy\.ipynb \| 4 \| 1 \| gan 1, dcgan 2 \|\n/);
+  assert.match(text, /\| \[shares\.json\]\(sweeps\/shares\.json\) \| - \| 12 \| 0 \| gan 4, dcgan 4, gan 2 as toy\.json's runs \(evaluated here\), dcgan 2 as toy\.json's runs \(evaluated here\) \|\n/);
   assert.doesNotMatch(text, /example\.json/);
   assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4, 2 x Intel\(R\) Xeon\(R\) Processor \|/);
   assert.match(text, /\| began \| improved BEGAN lowers M_global by 0\.072 \| inconclusive \(1 seed\) \| 0\.02 \| 1 \| \[m-global\]\(results\/began\/m-global\.json\) \|/);

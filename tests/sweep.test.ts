@@ -2,16 +2,18 @@
  * Sweeps: config checks, run expansion and shards (flags, Slurm, Kubernetes), two shard processes
  * against one unsharded sweep (real `train` of the MLP GAN on ring8, a stand-in eval), a shard
  * stopped by SIGTERM and one killed by SIGKILL that resume and complete, and --collect with a
- * missing and a failed run (stand-in train and eval, milliseconds).
+ * missing and a failed run (stand-in train and eval, milliseconds), and training shared between
+ * two sweeps.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { checkSweepConfig, expandRuns, loadSweepConfig, SweepConfig, trainArgs, evalArgs } from "../src/sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../src/sweep/shard";
-import { checkpointStep, describeState, runState, runSweep } from "../src/sweep/run";
+import { checkpointStep, describeState, runState, runSweep, sharedOf } from "../src/sweep/run";
 import { collect, collectedCsv, sweepProgress } from "../src/sweep/collect";
 import { benchCost, loggedCosts, loggedSecondsPerStep, runShape, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
@@ -514,4 +516,67 @@ test("a run trained with other settings than the sweep's is stale: the dry run s
   assert.equal(JSON.parse(fs.readFileSync(path.join(path.dirname(r.dir), aside[0], "run.json"), "utf8")).settings.optimizer.lr, 0.001);
   assert.equal(checkpointStep(ckpt), 12, "trained again from the start");
   assert.equal(fs.existsSync(path.join(r.dir, "run.json")), false);
+});
+
+test("shared training: a run that another sweep's run also trains trains once, in that run's folder, and is evaluated here from a copy", async () => {
+  const dir = tmp("share");
+  const eval_ = { command: ["node", fakeEval] };
+  // The owner: variant "x" (hidden [8]), evaluated every 4 steps. The other sweep: the same training
+  // under another variant name and another evaluation protocol, plus a variant that differs.
+  const ownerFile = path.join(dir, "owner.json");
+  fs.writeFileSync(ownerFile, JSON.stringify({ ...base, out: "owner", seeds: [0, 1], variants: { x: { hidden: [8] } }, train: { evalEvery: 4 }, eval: eval_ }));
+  const other = { ...base, out: "other", variants: { y: { hidden: [8] }, z: { hidden: [16] } }, train: { evalEvery: 6 }, eval: eval_, shareTrainingWith: ["owner.json"] };
+  const c = checkSweepConfig(other, path.join(dir, "other.json"));
+  const owner = loadSweepConfig(ownerFile);
+  const runs = expandRuns(c);
+  const run = (name: string) => runs.find((r) => r.name === name)!;
+  const [y0, y1, y2, z0] = ["gan/ring8/y/seed0", "gan/ring8/y/seed1", "gan/ring8/y/seed2", "gan/ring8/z/seed0"].map(run);
+  const o0 = expandRuns(owner).find((r) => r.name === "gan/ring8/x/seed0")!;
+  assert.equal(sharedOf(runState(c, y0))?.run.dir, o0.dir);
+  assert.match(describeState(runState(c, y0), 12), /^to do: trains as .*owner\.json's run gan\/ring8\/x\/seed0 \(the same training\), then evaluated here$/);
+  assert.deepEqual(runState(c, y2), { kind: "new" }, "the owner has no seed 2");
+  assert.deepEqual(runState(c, z0), { kind: "new" }, "other settings: not the same training");
+  // Another batch size or step count is another training, whatever the settings.
+  assert.equal(sharedOf(runState(checkSweepConfig({ ...other, batchSize: 16 }, path.join(dir, "other.json")), y0)), undefined);
+  assert.equal(sharedOf(runState(checkSweepConfig({ ...other, steps: 16 }, path.join(dir, "other.json")), y0)), undefined);
+
+  // The owner's seed 0 stopped at step 4: the other sweep resumes it there, in the owner's folder.
+  spawnSync(process.execPath, [fakeTrain, ...trainArgs(owner, o0, false)], { env: { ...process.env, FAIL_SEED: "0" } });
+  assert.equal(checkpointStep(path.join(o0.dir, "latest.ckpt")), 6);
+  assert.match(describeState(runState(c, y0), 12), /trains as .*'s run gan\/ring8\/x\/seed0 \(the same training\), checkpoint at step 6 of 12: will resume$/);
+  // While a live process trains the owner's run, the other sweep leaves it alone.
+  const sleeper = spawn("sleep", ["30"]);
+  fs.writeFileSync(path.join(o0.dir, "running.json"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), phase: "train" }));
+  try {
+    assert.deepEqual((await runSweep(c, [y0], { train: ["node", fakeTrain], log: () => {} })).busy, [y0.name]);
+  } finally {
+    sleeper.kill();
+    fs.rmSync(path.join(o0.dir, "running.json"));
+  }
+  const logs: string[] = [];
+  const outcome = await runSweep(c, [y0, y1], { train: ["node", fakeTrain], log: (l) => logs.push(l) });
+  assert.deepEqual(outcome.done, [y0.name, y1.name]);
+  const ownerLog = fs.readFileSync(path.join(o0.dir, "train.log"), "utf8");
+  assert.match(ownerLog, /--eval-every 4 .*--set hidden=\[8\] --resume/, "trained with the owner's arguments, resumed");
+  assert.equal(fs.existsSync(path.join(y0.dir, "train.log")), false, "nothing trained in the other sweep's folder");
+  assert.equal(checkpointStep(path.join(y0.dir, "latest.ckpt")), 12);
+  assert.deepEqual(fs.readFileSync(path.join(y0.dir, "latest.ckpt")), fs.readFileSync(path.join(o0.dir, "latest.ckpt")));
+  const record = JSON.parse(fs.readFileSync(path.join(y0.dir, "shared-training.json"), "utf8"));
+  assert.deepEqual([record.sweep, record.run, record.folder, record.step], ["../../../../../owner.json", "gan/ring8/x/seed0", "../../../../../owner/gan/ring8/x/seed0", 12]);
+  assert.ok(fs.existsSync(path.join(y0.dir, "eval.json")) && !fs.existsSync(path.join(o0.dir, "eval.json")), "evaluated here only");
+  assert.match(logs.join("\n"), /training as .*'s run gan\/ring8\/x\/seed0, in its folder \(the same training\) \(resuming at step 6 of 12\)/);
+  // The owner's sweep finds its runs trained: it only evaluates them.
+  assert.equal(runState(owner, o0).kind, "trained");
+  assert.equal(sharedOf(runState(owner, o0)), undefined);
+
+  // An owner's run that finished on another machine (eval.json, no checkpoint here) cannot serve:
+  // the run trains in its own folder.
+  const o1 = expandRuns(owner).find((r) => r.name === "gan/ring8/x/seed1")!;
+  fs.rmSync(path.join(o1.dir, "latest.ckpt"));
+  fs.writeFileSync(path.join(o1.dir, "eval.json"), "{}");
+  fs.rmSync(y1.dir, { recursive: true });
+  assert.deepEqual(runState(c, y1), { kind: "new" });
+
+  // Config problems: a missing file, the sweep itself.
+  assert.throws(() => checkSweepConfig({ ...other, shareTrainingWith: ["nope.json", "other.json"] }, path.join(dir, "other.json")), /shareTrainingWith: nope\.json not found .*shareTrainingWith: other\.json is this sweep itself/);
 });

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadSweepConfig, expandRuns, trainArgs, evalArgs } from "../sweep/config";
 import { parseSelection, resolveShard, selectRuns, shardRuns } from "../sweep/shard";
-import { describeState, liveOwner, runState, runSweep } from "../sweep/run";
+import { describeState, liveOwner, runState, runSweep, sharedOf } from "../sweep/run";
 import { benchCost, loggedCosts, runShape, stepCost } from "../sweep/estimate";
 import { formatDuration } from "../results/budgets";
 import { collect, writeCollected } from "../sweep/collect";
@@ -52,6 +52,11 @@ A run another live process on this machine still works on (running.json) is left
 A run trained with other settings than the config's (model, data, batch size, hold-out, image size,
 --set values, or more steps; as its checkpoint or run.json records them) is moved aside to
 DIR.stale-<time> and trained again: a changed config never reuses an old run's results.
+"shareTrainingWith": ["other.json"] (paths relative to the config's folder): a run that trains exactly
+what a run of the other sweep trains (model, data, seed, steps, batch size, hold-out, image size, settings)
+trains once, in that run's folder with that sweep's arguments, and is evaluated here from a copy of its
+checkpoint (DIR/shared-training.json says which); one whose other run finished without its checkpoint
+on this machine trains in its own folder.
 Exit code: 0 when every run of the shard is done, 1 when some failed or were left to another process.`;
 
 runMain(async () => {
@@ -118,11 +123,13 @@ runMain(async () => {
     const logged = loggedCosts(runs);
     for (const r of mine) {
       const state = runState(config, r);
-      const owner = liveOwner(r);
+      const by = sharedOf(state);
+      const owner = liveOwner(r) ?? (by ? liveOwner(by.run) : null);
       // Training time still to go, at the seconds per step the sweep's other runs logged.
       let estimate = "";
       if (state.kind === "new" || state.kind === "partial" || state.kind === "failed") {
-        const cost = stepCost(r, logged);
+        // A shared training's speed is what its own sweep's runs logged.
+        const cost = by ? stepCost(by.run, loggedCosts(expandRuns(by.config))) : stepCost(r, logged);
         const from = state.kind === "partial" ? state.step : 0;
         const bench = cost ? null : benchCost(r.model, config.batchSize, runShape(r.model, r.data, config.imageSize));
         if (cost) {
@@ -137,7 +144,7 @@ runMain(async () => {
       }
       console.log(`  #${r.index} ${r.name}: ${describeState(state, config.steps)}${owner ? ` (process ${owner.pid} on this machine is running its ${owner.phase})` : ""}${estimate}`);
       if (state.kind !== "done") {
-        if (state.kind !== "trained") console.log(`      train ${trainArgs(config, r, state.kind === "partial").join(" ")}`);
+        if (state.kind !== "trained") console.log(`      train ${(by ? trainArgs(by.config, by.run, state.kind === "partial") : trainArgs(config, r, state.kind === "partial")).join(" ")}`);
         if (config.eval) console.log(`      eval  ${evalArgs(config, r).join(" ")}`);
       }
     }

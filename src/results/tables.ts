@@ -80,7 +80,7 @@ export function runsTable(sweeps: SweepStatus[]): string {
   if (sweeps.length === 0) return "No sweep in sweeps/ keeps its runs under results/.";
   const lines = ["| sweep | read by | runs | finished | still to train |", "| --- | --- | --- | --- | --- |"];
   for (const s of sweeps) {
-    const toGo = s.toGo.length ? s.toGo.map(([model, n]) => `${model} ${n}`).join(", ") : "-";
+    const toGo = [...s.toGo.map(([model, n]) => `${model} ${n}`), ...s.shared.map(([model, n, other]) => `${model} ${n} as ${other}'s runs (evaluated here)`)].join(", ") || "-";
     lines.push(`| [${s.file}](sweeps/${s.file}) | ${s.notebooks.join(", ") || "-"} | ${s.runs} | ${s.finished} | ${toGo} |`);
   }
   return lines.join("\n");

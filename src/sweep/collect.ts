@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expandRuns, loadSweepConfig, Run, SweepConfig } from "./config";
 import { describeState, files, liveOwner, runState } from "./run";
+import { sharedTraining } from "./share";
 import { Figure, saveHtml } from "../viz/charts";
 import { meanStd } from "../results/files";
 
@@ -180,8 +181,10 @@ export interface SweepStatus {
   notebooks: string[];
   runs: number;
   finished: number;
-  /** Unfinished runs by model, in the sweep's model order. */
+  /** Unfinished runs by model, in the sweep's model order (without those of `shared`). */
   toGo: [string, number][];
+  /** Unfinished runs that train as another sweep's runs ("shareTrainingWith"): model, count, that sweep's file name. */
+  shared: [string, number, string][];
 }
 
 /**
@@ -200,13 +203,24 @@ export function committedSweeps(sweepsDir: string, resultsDir: string, notebooks
     const c = loadSweepConfig(path.join(sweepsDir, file));
     if (!inside(c.out)) continue;
     const toGo = new Map<string, number>(c.models.map((m) => [m, 0]));
+    const shared = new Map<string, [string, number, string]>();
     let finished = 0;
     const runs = expandRuns(c);
     for (const r of runs) {
-      if (runState(c, r).kind === "done") finished++;
-      else toGo.set(r.model, toGo.get(r.model)! + 1);
+      if (runState(c, r).kind === "done") {
+        finished++;
+        continue;
+      }
+      // By the configs alone (not by where checkpoints are), so a fresh clone counts the same.
+      const by = sharedTraining(c, r);
+      if (!by) toGo.set(r.model, toGo.get(r.model)! + 1);
+      else {
+        const key = `${r.model}\u0000${by.config.file}`;
+        const had = shared.get(key) ?? [r.model, 0, path.basename(by.config.file)];
+        shared.set(key, [had[0], had[1] + 1, had[2]]);
+      }
     }
-    out.push({ file, notebooks: notebooks.filter((n) => n.text.includes(file)).map((n) => n.name), runs: runs.length, finished, toGo: [...toGo].filter(([, n]) => n > 0) });
+    out.push({ file, notebooks: notebooks.filter((n) => n.text.includes(file)).map((n) => n.name), runs: runs.length, finished, toGo: [...toGo].filter(([, n]) => n > 0), shared: [...shared.values()] });
   }
   return out;
 }

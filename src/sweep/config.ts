@@ -44,6 +44,11 @@ export interface SweepConfig {
   eval: EvalSettings | null;
   /** results/<notebook>/<experiment>.json that `--collect` writes, e.g. "sweeps/ring-seeds". */
   results?: string;
+  /**
+   * Other sweeps' files (resolved) whose runs may be this sweep's training too: a run that trains
+   * exactly what one of their runs trains is trained once, in that run's folder (src/sweep/share.ts).
+   */
+  shareTrainingWith?: string[];
 }
 
 export interface EvalSettings {
@@ -69,7 +74,7 @@ export interface Run {
   dir: string;
 }
 
-const KEYS = ["out", "models", "data", "variants", "modelSettings", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "description"];
+const KEYS = ["out", "models", "data", "variants", "modelSettings", "seeds", "steps", "batchSize", "checkpointEvery", "train", "eval", "results", "shareTrainingWith", "description"];
 const TRAIN_KEYS = ["config", "imageSize", "holdOut", "evalEvery", "evalN", "evalMetrics", "evaluatorSteps"];
 const EVAL_KEYS = ["n", "metrics", "command"];
 const NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
@@ -226,9 +231,21 @@ export function checkSweepConfig(raw: unknown, file: string): SweepConfig {
     else results = c.results;
   }
   if (c.description !== undefined && typeof c.description !== "string") problems.push(`"description" must be a string`);
+  let shareTrainingWith: string[] | undefined;
+  if (c.shareTrainingWith !== undefined) {
+    const v = c.shareTrainingWith;
+    if (!Array.isArray(v) || v.length === 0 || v.some((f) => typeof f !== "string" || f === "")) problems.push(`"shareTrainingWith" must be a non-empty list of sweep files (relative to this config's folder)`);
+    else {
+      shareTrainingWith = (v as string[]).map((f) => path.resolve(base, f));
+      for (const [i, f] of shareTrainingWith.entries()) {
+        if (f === path.resolve(file)) problems.push(`shareTrainingWith: ${v[i]} is this sweep itself`);
+        else if (!fs.existsSync(f)) problems.push(`shareTrainingWith: ${v[i]} not found (paths are relative to the sweep config's folder)`);
+      }
+    }
+  }
 
   if (problems.length) throw new UserError(`${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}: ${problems.join("; ")}`);
-  return { file, out, models, data, variants, modelSettings, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evalMetrics, evaluatorSteps, eval: evalSettings, results };
+  return { file, out, models, data, variants, modelSettings, seeds, steps, batchSize, checkpointEvery, trainConfig, imageSize, holdOut, evalEvery, evalN, evalMetrics, evaluatorSteps, eval: evalSettings, results, shareTrainingWith };
 }
 
 /** A dataset as a folder name: built-in names as they are, paths by their last parts. */

@@ -5,7 +5,9 @@
  * straight to eval. A failing run leaves DIR/failed.json (phase, exit code, last lines of its log)
  * and the sweep goes on; the next sweep retries it. A run that a live process on this machine is
  * still working on (DIR/running.json) is left alone. SIGINT/SIGTERM/SIGHUP are passed to the running child
- * (train saves a checkpoint and stops) and the sweep stops after it, starting nothing new.
+ * (train saves a checkpoint and stops) and the sweep stops after it, starting nothing new. A run whose
+ * training is another sweep's run ("shareTrainingWith", src/sweep/share.ts) trains in that run's
+ * folder and is evaluated from a copy of its checkpoint.
  */
 import { processAlive } from "../train/durable-write";
 import * as fs from "fs";
@@ -13,8 +15,8 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { evalArgs, Run, SweepConfig, trainArgs } from "./config";
-import { readSettings } from "../cli/settings";
 import { settingsDifferences } from "../models/settings";
+import { copySharedTraining, runSettings, sharedName, sharedTraining, SharedTraining } from "./share";
 import { evalsFile, readEvals } from "../eval/watch";
 import { onStopSignals, StopSignal } from "../train/signals";
 
@@ -49,12 +51,13 @@ export interface FailedRecord {
 export type RunState =
   | { kind: "done" }
   | { kind: "failed"; failed: FailedRecord }
-  | { kind: "trained" }
-  | { kind: "partial"; step: number }
+  /** `by`: trained in the folder of another sweep's run (the same training): copied here for the eval. */
+  | { kind: "trained"; by?: SharedTraining }
+  | { kind: "partial"; step: number; by?: SharedTraining }
   /** Trained with other settings than the sweep's: moved aside and trained again. */
   | { kind: "stale"; reasons: string[] }
   /** `scoredTo`: evals.jsonl (kept in git) reached the last step, but the checkpoint the eval step needs is not here. */
-  | { kind: "new"; scoredTo?: number };
+  | { kind: "new"; scoredTo?: number; by?: SharedTraining };
 
 export const files = (r: Run) => ({
   ckpt: path.join(r.dir, "latest.ckpt"),
@@ -152,11 +155,9 @@ export function staleReasons(c: SweepConfig, r: Run, header: Record<string, any>
   if (typeof trained === "number" && trained > c.steps) reasons.push(`${trained} steps, more than the sweep's ${c.steps}`);
   if (rec.settings && typeof rec.settings === "object") {
     // What train makes of the run's own arguments (its --config file, then its --set values).
-    const args = trainArgs(c, r, false);
-    const sets = args.flatMap((a, i) => (a === "--set" ? [args[i + 1]] : []));
     let want: Record<string, unknown>;
     try {
-      want = readSettings(c.trainConfig, sets);
+      want = runSettings(c, r);
     } catch {
       return reasons; // an unreadable --config fails in train itself, with its own message
     }
@@ -191,8 +192,32 @@ export function runState(c: SweepConfig, r: Run): RunState {
   }
   if (trained) return { kind: "trained" };
   if (step !== null) return { kind: "partial", step };
+  const shared = sharedState(c, r);
+  if (shared) return shared;
   if (c.eval && evalsReachedEnd(r, c.steps)) return { kind: "new", scoredTo: c.steps };
   return { kind: "new" };
+}
+
+/**
+ * Where a run's training stands in the folder of another sweep's run that trains the same (null:
+ * none, or that run cannot serve: it trained with other settings, or it finished but its
+ * checkpoint is not on this machine, so the run trains in its own folder).
+ */
+function sharedState(c: SweepConfig, r: Run): RunState | null {
+  const by = sharedTraining(c, r);
+  if (!by) return null;
+  const header = checkpointHeader(files(by.run).ckpt);
+  if (header) {
+    if (typeof header.step !== "number" || staleReasons(c, r, header).length) return null;
+    return header.step >= c.steps ? { kind: "trained", by } : { kind: "partial", step: header.step, by };
+  }
+  const done = by.config.eval ? fs.existsSync(files(by.run).eval) : evalsReachedEnd(by.run, by.config.steps);
+  return done ? null : { kind: "new", by };
+}
+
+/** The other sweep's run a run's training is (src/sweep/share.ts), if any. */
+export function sharedOf(s: RunState): SharedTraining | undefined {
+  return s.kind === "trained" || s.kind === "partial" || s.kind === "new" ? s.by : undefined;
 }
 
 export function describeState(s: RunState, steps: number): string {
@@ -202,12 +227,13 @@ export function describeState(s: RunState, steps: number): string {
     case "failed":
       return `failed (${s.failed.phase}, ${s.failed.signal ? `signal ${s.failed.signal}` : `exit ${s.failed.exitCode}`}): will retry`;
     case "trained":
-      return "trained: eval to do";
+      return s.by ? `trained as ${sharedName(s.by)} (the same training): eval to do on a copy of its checkpoint` : "trained: eval to do";
     case "partial":
-      return `checkpoint at step ${s.step} of ${steps}: will resume`;
+      return s.by ? `trains as ${sharedName(s.by)} (the same training), checkpoint at step ${s.step} of ${steps}: will resume` : `checkpoint at step ${s.step} of ${steps}: will resume`;
     case "stale":
       return `trained with other settings than the sweep's (${s.reasons.join("; ")}): will be moved aside and trained again`;
     case "new":
+      if (s.by) return `to do: trains as ${sharedName(s.by)} (the same training), then evaluated here`;
       return s.scoredTo === undefined
         ? "to do"
         : `to do: trained to step ${s.scoredTo} elsewhere (evals.jsonl), but its checkpoint is not here and the eval step needs it: trains again`;
@@ -286,7 +312,8 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         log(`${head}: done already, skipped`);
         continue;
       }
-      const owner = liveOwner(r);
+      const sharedBy = sharedOf(state);
+      const owner = liveOwner(r) ?? (sharedBy ? liveOwner(sharedBy.run) : null);
       if (owner) {
         outcome.busy.push(r.name);
         log(`${head}: skipped, process ${owner.pid} on this machine is still running its ${owner.phase} (left over from a killed sweep?)`);
@@ -304,25 +331,34 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
         state = runState(c, r);
       }
       const t0 = performance.now();
+      // A shared training (src/sweep/share.ts) trains in the other sweep's run folder, with its arguments.
+      const by = sharedOf(state);
+      const at = by ? { config: by.config, run: by.run } : { config: c, run: r };
+      const atFiles = files(at.run);
       if (state.kind !== "trained") {
         const resumeAt = state.kind === "partial" ? state.step : null;
         const resume = resumeAt !== null;
-        log(`${head}: training${resume ? ` (resuming at step ${resumeAt} of ${c.steps})` : ""}`);
-        const cmd = [...trainCmd, ...trainArgs(c, r, resume)];
-        const { code, signal } = await exec(r, "train", cmd, f.trainLog);
+        log(`${head}: training${by ? ` as ${sharedName(by)}, in its folder (the same training)` : ""}${resume ? ` (resuming at step ${resumeAt} of ${c.steps})` : ""}`);
+        fs.mkdirSync(at.run.dir, { recursive: true });
+        const cmd = [...trainCmd, ...trainArgs(at.config, at.run, resume)];
+        const { code, signal } = await exec(at.run, "train", cmd, atFiles.trainLog);
         if (stopping) {
-          log(`  stopped${checkpointStep(f.ckpt) !== null ? ` at step ${checkpointStep(f.ckpt)}: the next sweep resumes it` : ""}`);
+          log(`  stopped${checkpointStep(atFiles.ckpt) !== null ? ` at step ${checkpointStep(atFiles.ckpt)}: the next sweep resumes it` : ""}`);
           break;
         }
         if (code !== 0) {
-          fail(r, "train", cmd, code, signal, f.trainLog);
+          fail(r, "train", cmd, code, signal, atFiles.trainLog);
           continue;
         }
-        const step = checkpointStep(f.ckpt);
+        const step = checkpointStep(atFiles.ckpt);
         if (step === null || step < c.steps) {
-          fail(r, "train", cmd, code, signal, f.trainLog, `train exited 0 but ${f.ckpt} is ${step === null ? "missing" : `at step ${step} of ${c.steps}`}`);
+          fail(r, "train", cmd, code, signal, atFiles.trainLog, `train exited 0 but ${atFiles.ckpt} is ${step === null ? "missing" : `at step ${step} of ${c.steps}`}`);
           continue;
         }
+      }
+      if (by) {
+        copySharedTraining(by, r, c.steps);
+        log(`${head}: trained as ${sharedName(by)}: its checkpoint copied here`);
       }
       if (c.eval) {
         log(`${head}: evaluating`);
