@@ -333,7 +333,7 @@ export async function runSweep(c: SweepConfig, runs: Run[], o: RunnerOptions = {
       const t0 = performance.now();
       // A shared training (src/sweep/share.ts) trains in the other sweep's run folder, with its arguments.
       const by = sharedOf(state);
-      const at = by ? { config: by.config, run: by.run } : { config: c, run: r };
+      const at = by ?? { config: c, run: r };
       const atFiles = files(at.run);
       if (state.kind !== "trained") {
         const resumeAt = state.kind === "partial" ? state.step : null;
