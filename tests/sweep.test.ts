@@ -544,6 +544,7 @@ test("shared training: a run that another sweep's run also trains trains once, i
   spawnSync(process.execPath, [fakeTrain, ...trainArgs(owner, o0, false)], { env: { ...process.env, FAIL_SEED: "0" } });
   assert.equal(checkpointStep(path.join(o0.dir, "latest.ckpt")), 6);
   assert.match(describeState(runState(c, y0), 12), /trains as .*'s run gan\/ring8\/x\/seed0 \(the same training\), checkpoint at step 6 of 12: will resume$/);
+  assert.equal(sweepProgress(c, [y0, y1]), "0 of 2 runs finished; gan/ring8/y/seed0 (trained as owner.json's run) at step 6 of 12");
   // While a live process trains the owner's run, the other sweep leaves it alone.
   const sleeper = spawn("sleep", ["30"]);
   fs.writeFileSync(path.join(o0.dir, "running.json"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), phase: "train" }));

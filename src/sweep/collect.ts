@@ -168,7 +168,7 @@ export function sweepProgress(c: SweepConfig, runs: Run[]): string {
   for (const r of runs) {
     const s = runState(c, r);
     if (s.kind === "done") done.push(r.name);
-    else if (s.kind === "partial") partial.push(`${r.name} at step ${s.step.toLocaleString("en-US")} of ${c.steps.toLocaleString("en-US")}`);
+    else if (s.kind === "partial") partial.push(`${r.name}${s.by ? ` (trained as ${path.basename(s.by.config.file)}'s run)` : ""} at step ${s.step.toLocaleString("en-US")} of ${c.steps.toLocaleString("en-US")}`);
   }
   return `${done.length} of ${runs.length} runs finished${done.length ? ` (${done.join(", ")})` : ""}${partial.length ? `; ${partial.join(", ")}` : ""}`;
 }
