@@ -18,6 +18,7 @@ import { collect, collectedCsv, sweepProgress } from "../src/sweep/collect";
 import { benchCost, loggedCosts, loggedSecondsPerStep, runShape, stepCost } from "../src/sweep/estimate";
 import { formatDuration } from "../src/results/budgets";
 import { UserError } from "../src/errors";
+import { EVAL_METRICS } from "../src/eval/evaluate";
 import { tempDir } from "./tmp";
 
 const root = path.resolve(__dirname, "..");
@@ -84,6 +85,20 @@ test("a sweep expands in a fixed order into folders named for model/data/variant
   assert.deepEqual(trainArgs(two, tganRun, false).slice(-4), ["--set", "codewordMean=random", "--set", "optimizer.lr=0.0001"]);
   assert.throws(() => checkSweepConfig({ ...base, out: "o", modelSettings: { dcgan: {} } }, "/x/s.json"), /modelSettings: "dcgan" is not one of the sweep's models/);
   for (const f of fs.readdirSync(path.join(root, "sweeps"))) assert.ok(expandRuns(loadSweepConfig(path.join(root, "sweeps", f))).length > 0, `sweeps/${f}`);
+});
+
+test("environment.md's example sweep config passes the checks, and the metrics its text lists are the kit eval's", () => {
+  const doc = fs.readFileSync(path.join(root, "environment.md"), "utf8");
+  const block = /Paths in the config are relative to the config's folder:\n\n```json\n([\s\S]*?)\n```/.exec(doc);
+  assert.ok(block, "environment.md has the example config after its lead-in sentence");
+  const c = checkSweepConfig(JSON.parse(block[1]), path.join(root, "sweeps", "example.json"));
+  const runs = expandRuns(c);
+  assert.equal(runs.length, 6);
+  assert.equal(runs[5].name, "dcgan/mnist/slow/seed2");
+  assert.deepEqual(trainArgs(c, runs[5], false).slice(10), ["--out", runs[5].dir, "--checkpoint-every", "500", "--hold-out", "--eval-every", "1000", "--eval-n", "2000", "--set", "ema=0.999", "--set", "optimizer.lr=0.0001"]);
+  const listed = /the kit eval's metrics, ([^;]+);/.exec(doc.replace(/\s+/g, " "));
+  assert.ok(listed, "environment.md lists the eval metrics");
+  assert.deepEqual(listed[1].split(", ").map((m) => m.replace(/`/g, "")).sort(), [...EVAL_METRICS].sort());
 });
 
 test("shards: --shard i/n, Slurm arrays (with MIN offset and STEP), Kubernetes Indexed Jobs", () => {
