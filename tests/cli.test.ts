@@ -1,10 +1,12 @@
-/** The CLI entries: user errors are one line and exit code 2; the demo writes its three files. */
+/** The CLI entries: user errors are one line and exit code 2; the demo writes its three files; bench --demo scores it. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tempDir } from "./tmp";
+import { benchDemo } from "../src/cli/demo-bench";
+import { DEMO } from "../src/cli/demo-plan";
 
 const root = path.resolve(__dirname, "..");
 function cli(entry: string, args: string[]) {
@@ -67,4 +69,15 @@ test("the demo trains and writes a sample grid, a loss chart and a CSV log", () 
   assert.match(csv[0], /step/);
   assert.match(csv[0], /D_loss/);
   assert.match(csv[0], /G_loss/);
+});
+
+test("bench --demo's check: the demo's plan, timed, its samples scored against the quality target (a 4-step G misses it)", async () => {
+  const out = tempDir("gan-demo-bench-");
+  const d = await benchDemo(out, { plan: { ...DEMO, steps: 4, batchSize: 8 }, samples: 200, evaluatorSteps: 60 });
+  for (const f of ["samples.png", "latest.ckpt", "run.json"]) assert.ok(fs.existsSync(path.join(out, f)), f);
+  assert.ok(d.trainSeconds > 0 && d.seconds >= d.trainSeconds, `${d.seconds} s in all, ${d.trainSeconds} s training`);
+  assert.equal(d.evaluator, "kit-synthetic-digits-v2");
+  assert.ok(d.target.fdRatio > 1, "the bar is a multiple of the real-vs-real floor");
+  assert.ok(d.score.fdRatio > d.target.fdRatio, `4 steps of training: FD ${d.score.fdRatio}x the floor, above the bar ${d.target.fdRatio}x`);
+  assert.equal(d.score.met, false);
 });

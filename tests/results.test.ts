@@ -104,6 +104,9 @@ test("the claims, benchmark and full runs tables come from the files; --check fa
   writeResult({ notebook: "gan", experiment: "loss-gradients", config: {}, seeds: [0, 1], values: { ratio: [90, 100] }, backend: "wasm", claim: { text: "-log D(G(z)) gives | larger gradients", verdict: "held", summary: "95x larger G gradients (2 seeds)" } }, res);
   writeResult({ notebook: "began", experiment: "m-global", config: {}, seeds: [0], values: { diff: [0.02] }, backend: "wasm", claim: { text: "improved BEGAN lowers M_global by 0.072", verdict: "inconclusive", why: "1 seed", summary: "0.02" } }, res);
   writeResult({ notebook: "bench", experiment: "dcgan", config: { model: "dcgan", shape: [28, 28, 1], batchSize: 64, threads: 2, peakGflopPerSec: 66.84, loadAverage1mBefore: 0.42, cpus: 2, cpuModel: "Intel(R) Xeon(R) Processor" }, seeds: [0], values: { imagesPerSec: [213.4], msPerStep: [299.9], gflopPerStep: [10.41], gflopPerSec: [34.44], shareOfPeak: [0.5153] }, backend: "wasm", date: new Date("2026-12-01T00:00:00Z") }, res);
+  assert.match(benchTable(readResults(res)), /\n\n`npm run demo` has not been timed here yet: `npm run bench -- --demo`/);
+  // The demo's line (npm run bench -- --demo): under the table, not a row of it.
+  writeResult({ notebook: "bench", experiment: "demo", config: { model: "dcgan", data: "synthetic-digits", steps: 600, batchSize: 32, samples: 2000, evaluator: "kit-synthetic-digits-v2", fdRatioBar: 9.647, threads: 2, cpus: 2, cpuModel: "AMD EPYC", loadAverage1mBefore: 0.1 }, seeds: [0], values: { seconds: [97.4], trainSeconds: [88.02], fdRatio: [18.81], precision: [0.053], recall: [0.825], minClass: [0.02], met: [0] }, backend: "wasm", date: new Date("2026-12-06T00:00:00Z") }, res);
 
   const check = results(["--check", "--readme", readme, "--results", res, "--sweeps", sweepsDir]);
   assert.equal(check.code, 1, check.stdout + check.stderr);
@@ -118,6 +121,9 @@ test("the claims, benchmark and full runs tables come from the files; --check fa
   assert.match(text, /\| \[shares\.json\]\(sweeps\/shares\.json\) \| - \| 12 \| 0 \| gan 4, dcgan 4, gan 2 as toy\.json's runs \(evaluated here\), dcgan 2 as toy\.json's runs \(evaluated here\) \|\n/);
   assert.doesNotMatch(text, /example\.json/);
   assert.match(text, /\| dcgan \| 28x28x1 \| 64 \| 213 \| 300 \| 10\.4 \| 34\.4 \| 52% \(66\.8\) \| wasm, 2 threads \| 2026-12-01, kit [\d.]+, load 0\.4, 2 x Intel\(R\) Xeon\(R\) Processor \|/);
+  const demo = text.slice(text.indexOf("`npm run demo` at its defaults"), text.indexOf("\n<!-- /results:bench -->"));
+  assert.equal(demo.replace(/kit [\d.]+,/, "kit V,"), "`npm run demo` at its defaults (600 steps of 32 on synthetic-digits) took 97.4 s (training 88 s) on wasm, 2 threads (2026-12-06, kit V, load 0.1, 2 x AMD EPYC); its 2,000 samples on the kit evaluator (kit-synthetic-digits-v2): FD 18.8x the real-vs-real floor (the quality target's bar: 9.65x), precision 0.053, recall 0.825, smallest class 2%: quality target not met (`npm run bench -- --demo`, results/bench/demo.json).");
+  assert.doesNotMatch(text, /\| demo \|/);
   assert.match(text, /\| began \| improved BEGAN lowers M_global by 0\.072 \| inconclusive \(1 seed\) \| 0\.02 \| 1 \| \[m-global\]\(results\/began\/m-global\.json\) \|/);
   assert.match(text, /\| gan \| -log D\(G\(z\)\) gives \\\| larger gradients \| held \| 95x larger G gradients \(2 seeds\) \| 2 \|/);
   assert.doesNotMatch(text, /\nold\n/);

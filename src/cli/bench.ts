@@ -4,7 +4,9 @@
  * share of the backend's peak (a large MatMul on all threads, measured here), the slowest kernels,
  * memory and JS<->backend transfers per step, and a scaling table (DCGAN by batch and image size).
  * Printed as tables and written as JSON; each model's figures also go to results/bench/<model>.json
- * (src/results/), from which `npm run results` builds README's benchmark table.
+ * (src/results/), from which `npm run results` builds README's benchmark table. `--demo` instead
+ * times `npm run demo` at its defaults and scores its samples (src/cli/demo-bench.ts): the line under
+ * that table.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -19,14 +21,20 @@ import { countTransfers, Transfers } from "../backend/transfers";
 import { UserError } from "../errors";
 import { resultsRoot, writeResult } from "../results/files";
 import { intOption, noPositionals, parse, runMain } from "./common";
+import { DEMO } from "./demo-plan";
+import { benchDemo, DEMO_SAMPLES } from "./demo-bench";
+import { describeTarget } from "../experiments/quality";
 
-const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--out FILE] [--results DIR] [--backend NAME]
+const USAGE = `usage: npm run bench -- [--model NAME]... [--batch-size N] [--steps N] [--warmup N] [--skip-scaling] [--kernels] [--demo] [--out FILE] [--results DIR] [--backend NAME]
   --model         benchmark only these (repeatable; default: all of ${Object.keys(MODELS).join(", ")})
   --batch-size    images per step (default 64)
   --steps         timed steps per model (default 10)
   --warmup        untimed steps first (default 2)
   --skip-scaling  leave out the scaling table (DCGAN images/s at batch 16, 32, 64, 128 on 28x28 and at 28, 32, 64 pixels)
   --kernels       also time each kit wasm kernel against the stock one
+  --demo          only time \`npm run demo\` at its defaults (${DEMO.steps} steps of ${DEMO.batchSize}) and score its samples on the kit
+                  evaluator (${DEMO_SAMPLES} samples, against the quality target); its files in out/bench-demo/, its figures
+                  in DIR/bench/demo.json (README's demo line)
   --out           JSON file (default out/bench.json)
   --results       also write each model's figures to DIR/bench/<model>.json (default DIR: $GAN_RESULTS_DIR or the kit's results/,
                   whose bench/ files \`npm run results\` builds README's benchmark table from; "none": do not)
@@ -156,7 +164,7 @@ runMain(async () => {
   const { values, positionals } = parse(
     {
       model: { type: "string", multiple: true }, "batch-size": { type: "string" }, steps: { type: "string" },
-      warmup: { type: "string" }, out: { type: "string" }, results: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" },
+      warmup: { type: "string" }, out: { type: "string" }, results: { type: "string" }, backend: { type: "string" }, kernels: { type: "boolean" }, "skip-scaling": { type: "boolean" }, demo: { type: "boolean" },
     },
     USAGE,
   );
@@ -166,6 +174,31 @@ runMain(async () => {
   const batchSize = intOption("batch-size", values["batch-size"], 64);
   const steps = intOption("steps", values.steps, 10);
   const warmup = intOption("warmup", values.warmup, 2, 0);
+  if (values.demo) {
+    const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
+    const load = os.loadavg()[0];
+    const d = await benchDemo(path.resolve("out/bench-demo"), { backend: values.backend });
+    const backend = await initBackend({ backend: values.backend }); // already set up by the demo: names it
+    const s = d.score;
+    console.log(`\ndemo (${DEMO.steps} steps of ${DEMO.batchSize}): ${d.seconds.toFixed(0)} s, of which training ${d.trainSeconds.toFixed(0)} s`);
+    console.log(`its samples (${DEMO_SAMPLES}, kit evaluator ${d.evaluator}): FD ${s.fdRatio.toFixed(2)}x the floor, precision ${s.precision.toFixed(3)}, recall ${s.recall.toFixed(3)}, smallest class ${s.minClass === null ? "-" : `${(100 * s.minClass).toFixed(1)}%`}; quality target (${describeTarget(d.target)}) ${s.met ? "met" : "NOT met"}`);
+    if (resultsDir) {
+      const file = writeResult(
+        {
+          notebook: "bench",
+          experiment: "demo",
+          config: { ...DEMO, samples: DEMO_SAMPLES, evaluator: d.evaluator, fdRatioBar: d.target.fdRatio, threads: backend.threads, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, loadAverage1mBefore: load },
+          seeds: [DEMO.seed],
+          values: { seconds: [d.seconds], trainSeconds: [d.trainSeconds], fdRatio: [s.fdRatio], precision: [s.precision], recall: [s.recall], ...(s.minClass === null ? {} : { minClass: [s.minClass] }), met: [s.met ? 1 : 0] },
+          backend: backend.name,
+          wallSeconds: d.seconds,
+        },
+        resultsDir,
+      );
+      console.log(`wrote ${file}\nREADME's demo line: npm run results`);
+    }
+    return;
+  }
   const backend = await initBackend({ backend: values.backend });
   const peak = matMulPeak();
   console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);

@@ -1,7 +1,7 @@
 /**
  * README's generated tables, rebuilt from the result files (`npm run results`): the claims table
  * (every result file with a `claim`), the benchmark table (results/bench/*.json, written by
- * `npm run bench`) and the full runs table (each sweep in sweeps/ whose runs are kept under
+ * `npm run bench`; under it the demo's measured line, from `npm run bench -- --demo`) and the full runs table (each sweep in sweeps/ whose runs are kept under
  * results/: how many are finished). Each lives between markers in README.md:
  *
  *   <!-- results:claims -->  ...generated...  <!-- /results:claims -->
@@ -55,9 +55,34 @@ interface BenchConfig {
   cpus?: number;
 }
 
+interface DemoConfig extends BenchConfig {
+  data?: string;
+  steps?: number;
+  samples?: number;
+  evaluator?: string;
+  fdRatioBar?: number;
+}
+
+/** The demo's measured line (`npm run bench -- --demo`: results/bench/demo.json). */
+export function demoLine(results: ResultFile[]): string {
+  const r = results.find((f) => f.notebook === "bench" && f.experiment === "demo");
+  if (!r) return "`npm run demo` has not been timed here yet: `npm run bench -- --demo` times it and scores its samples.";
+  const c = (r.config ?? {}) as DemoConfig;
+  const v = (k: string) => r.summary[k]?.mean;
+  const minClass = v("minClass");
+  const threads = c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : "";
+  return (
+    `\`npm run demo\` at its defaults (${c.steps ?? "?"} steps of ${c.batchSize ?? "?"} on ${c.data ?? "?"}) took ${num(v("seconds"))} s (training ${num(v("trainSeconds"))} s) on ` +
+    `${r.backend ?? "?"}${threads} (${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${c.cpuModel}` : ""}); ` +
+    `its ${num(c.samples)} samples on the kit evaluator (${c.evaluator ?? "?"}): FD ${num(v("fdRatio"))}x the real-vs-real floor (the quality target's bar: ${num(c.fdRatioBar)}x), ` +
+    `precision ${num(v("precision"))}, recall ${num(v("recall"))}${minClass === undefined ? "" : `, smallest class ${num(100 * minClass)}%`}: quality target ${v("met") === 1 ? "met" : "not met"} ` +
+    `(\`npm run bench -- --demo\`, results/bench/demo.json).`
+  );
+}
+
 export function benchTable(results: ResultFile[]): string {
-  const bench = results.filter((r) => r.notebook === "bench");
-  if (bench.length === 0) return "No benchmark results yet: `npm run bench` writes `results/bench/<model>.json` and `npm run results` rebuilds this table.";
+  const bench = results.filter((r) => r.notebook === "bench" && r.experiment !== "demo");
+  if (bench.length === 0) return `No benchmark results yet: \`npm run bench\` writes \`results/bench/<model>.json\` and \`npm run results\` rebuilds this table.\n\n${demoLine(results)}`;
   const lines = [
     "| model | image | batch | images/s | ms per step | GFLOP per step | GFLOP/s | share of peak (peak GFLOP/s) | backend | measured |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -72,7 +97,7 @@ export function benchTable(results: ResultFile[]): string {
         `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${cellText(c.cpuModel)}` : ""} |`,
     );
   }
-  return lines.join("\n");
+  return `${lines.join("\n")}\n\n${demoLine(results)}`;
 }
 
 /** The reproductions' sweeps: runs finished of all, and what is still to train, by model. */
