@@ -25,6 +25,7 @@ test("user errors end with one line and exit code 2, no stack trace", () => {
     ["demo.ts", ["--steps", "many"], /--steps must be a positive integer/],
     ["demo.ts", ["--frobnicate"], /Unknown option '--frobnicate'/],
     ["demo.ts", ["--backend", "gpu"], /unknown backend "gpu": valid backends are/],
+    ["bench.ts", ["--demo", "--model", "gan", "--kernels"], /--demo times the demo at its defaults alone: leave out --model, --kernels/],
     ["train.ts", ["--model", "stylegan9"], /unknown model "stylegan9": valid models are gan, dcgan/],
     ["train.ts", ["--data", "/no/such/folder"], /data path not found: \/no\/such\/folder/],
     ["train.ts", ["--data", "imagenet"], /unknown dataset "imagenet"/],

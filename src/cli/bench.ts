@@ -175,6 +175,8 @@ runMain(async () => {
   const steps = intOption("steps", values.steps, 10);
   const warmup = intOption("warmup", values.warmup, 2, 0);
   if (values.demo) {
+    const others = (["model", "batch-size", "steps", "warmup", "kernels", "skip-scaling"] as const).filter((k) => values[k] !== undefined);
+    if (others.length) throw new UserError(`--demo times the demo at its defaults alone: leave out ${others.map((k) => `--${k}`).join(", ")}`);
     const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
     const load = os.loadavg()[0];
     const d = await benchDemo(path.resolve("out/bench-demo"), { backend: values.backend });

@@ -1,8 +1,9 @@
 /**
  * README's generated tables, rebuilt from the result files (`npm run results`): the claims table
  * (every result file with a `claim`), the benchmark table (results/bench/*.json, written by
- * `npm run bench`; under it the demo's measured line, from `npm run bench -- --demo`) and the full runs table (each sweep in sweeps/ whose runs are kept under
- * results/: how many are finished). Each lives between markers in README.md:
+ * `npm run bench`; under it the demo's measured line, from `npm run bench -- --demo`) and the full
+ * runs table (each sweep in sweeps/ whose runs are kept under results/: how many are finished).
+ * Each lives between markers in README.md:
  *
  *   <!-- results:claims -->  ...generated...  <!-- /results:claims -->
  *   <!-- results:bench -->   ...generated...  <!-- /results:bench -->
