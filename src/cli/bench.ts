@@ -174,10 +174,10 @@ runMain(async () => {
   const batchSize = intOption("batch-size", values["batch-size"], 64);
   const steps = intOption("steps", values.steps, 10);
   const warmup = intOption("warmup", values.warmup, 2, 0);
+  const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
   if (values.demo) {
     const others = (["model", "batch-size", "steps", "warmup", "kernels", "skip-scaling"] as const).filter((k) => values[k] !== undefined);
     if (others.length) throw new UserError(`--demo times the demo at its defaults alone: leave out ${others.map((k) => `--${k}`).join(", ")}`);
-    const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
     const load = os.loadavg()[0];
     const d = await benchDemo(path.resolve("out/bench-demo"), { backend: values.backend });
     const backend = await initBackend({ backend: values.backend }); // already set up by the demo: names it
@@ -205,7 +205,6 @@ runMain(async () => {
   const peak = matMulPeak();
   console.log(`peak of this backend (2048x2048 MatMul, all its threads): ${peak.toFixed(1)} GFLOP/s\n`);
   const results: BenchResult[] = [];
-  const resultsDir = values.results === "none" ? null : path.resolve(values.results ?? resultsRoot());
   const threads = backend.threads;
   const resultFiles: string[] = [];
   for (const name of names) {

@@ -40,7 +40,7 @@ export async function benchDemo(out: string, o: { backend?: string; plan?: typeo
   try {
     const samples = generateSamples(loaded, n, 1);
     const score = scoreSamples(prepared, samples, collapsedRecall(prepared));
-    return { seconds, trainSeconds: run.seconds, score, target: resolveTarget(prepared, DEFAULT_TARGET, n), evaluator: score.fdKey.replace(/^fd-/, "") };
+    return { seconds, trainSeconds: run.seconds, score, target: resolveTarget(prepared, DEFAULT_TARGET, n), evaluator: prepared.evaluator.name };
   } finally {
     loaded.model.dispose();
     prepared.evaluator.dispose();

@@ -56,6 +56,17 @@ interface BenchConfig {
   cpus?: number;
 }
 
+/** "wasm, 2 threads": the backend a benchmark ran on. */
+function backendText(r: ResultFile, c: BenchConfig): string {
+  return `${r.backend ?? "?"}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : ""}`;
+}
+
+/** "2026-12-02, kit 0.1.0, load 1.7, 2 x Intel(R) Xeon(R) Processor": when and where a benchmark ran. */
+function measuredText(r: ResultFile, c: BenchConfig): string {
+  const load = typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : "";
+  return `${r.date.slice(0, 10)}, kit ${r.kit.version}${load}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${cellText(c.cpuModel)}` : ""}`;
+}
+
 interface DemoConfig extends BenchConfig {
   data?: string;
   steps?: number;
@@ -71,10 +82,9 @@ export function demoLine(results: ResultFile[]): string {
   const c = (r.config ?? {}) as DemoConfig;
   const v = (k: string) => r.summary[k]?.mean;
   const minClass = v("minClass");
-  const threads = c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : "";
   return (
     `\`npm run demo\` at its defaults (${c.steps ?? "?"} steps of ${c.batchSize ?? "?"} on ${c.data ?? "?"}) took ${num(v("seconds"))} s (training ${num(v("trainSeconds"))} s) on ` +
-    `${r.backend ?? "?"}${threads} (${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${c.cpuModel}` : ""}); ` +
+    `${backendText(r, c)} (${measuredText(r, c)}); ` +
     `its ${num(c.samples)} samples on the kit evaluator (${c.evaluator ?? "?"}): FD ${num(v("fdRatio"))}x the real-vs-real floor (the quality target's bar: ${num(c.fdRatioBar)}x), ` +
     `precision ${num(v("precision"))}, recall ${num(v("recall"))}${minClass === undefined ? "" : `, smallest class ${num(100 * minClass)}%`}: quality target ${v("met") === 1 ? "met" : "not met"} ` +
     `(\`npm run bench -- --demo\`, results/bench/demo.json).`
@@ -92,10 +102,9 @@ export function benchTable(results: ResultFile[]): string {
     const c = (r.config ?? {}) as BenchConfig;
     const v = (k: string) => r.summary[k]?.mean;
     const share = v("shareOfPeak");
-    const backend = `${r.backend ?? "?"}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? "s" : ""}` : ""}`;
     lines.push(
       `| ${c.model ?? r.experiment} | ${c.shape ? c.shape.join("x") : "-"}${c.network ? ` (${c.network})` : ""} | ${c.batchSize ?? "-"} | ${num(v("imagesPerSec"))} | ${num(v("msPerStep"))} | ${num(v("gflopPerStep"))} | ` +
-        `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backend} | ${r.date.slice(0, 10)}, kit ${r.kit.version}${typeof c.loadAverage1mBefore === "number" ? `, load ${c.loadAverage1mBefore.toFixed(1)}` : ""}${c.cpuModel ? `, ${c.cpus ? `${c.cpus} x ` : ""}${cellText(c.cpuModel)}` : ""} |`,
+        `${num(v("gflopPerSec"))} | ${share === undefined || !Number.isFinite(share) ? "-" : `${Math.round(100 * share)}%`} (${num(c.peakGflopPerSec)}) | ${backendText(r, c)} | ${measuredText(r, c)} |`,
     );
   }
   return `${lines.join("\n")}\n\n${demoLine(results)}`;
