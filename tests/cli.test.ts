@@ -62,6 +62,10 @@ test("the demo trains and writes a sample grid, a loss chart and a CSV log", () 
   assert.match(r.stdout, /^\[gan-repro\] backend: /m);
   const png = fs.readFileSync(path.join(out, "samples.png"));
   assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
+  // The demo's model is class-conditional: one digit class per column, 10 columns of 8 square cells
+  // (a 2-pixel gap around each), where an unconditional model's grid is 8 x 8.
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.equal((width - 2) / (height - 2), 10 / 8, `grid of ${width} x ${height} pixels`);
   const html = fs.readFileSync(path.join(out, "losses.html"), "utf8");
   assert.match(html, /Plotly\.newPlot/);
   assert.doesNotMatch(html, /<script[^>]+src=/, "plotly is inlined, no CDN");

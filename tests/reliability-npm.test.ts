@@ -88,13 +88,13 @@ test("Ctrl-C through npm run train saves, says how to resume, exits 130; meanwhi
 test("Ctrl-C through npm run demo saves and prints a resume line with the same batch size (#1)", async () => {
   const out = tmp("npm-demo");
   const run = npmRun("demo", ["--steps", "100000", "--batch-size", "8", "--out", out]);
-  await run.waitFor(/^training dcgan/m);
+  await run.waitFor(/^training acgan/m);
   await new Promise((r) => setTimeout(r, 500));
   run.signalGroup("SIGINT");
   assert.equal(await run.exit, 130, run.stderr());
   const m = /interrupted at step (\d+): checkpoint saved to/.exec(run.stdout());
   assert.ok(m, run.stdout());
-  assert.match(run.stdout(), /resume with: npm run train -- --model dcgan --data synthetic-digits --out .* --steps 100000 --batch-size 8 --resume/);
+  assert.match(run.stdout(), /resume with: npm run train -- --model acgan --data synthetic-digits --out .* --steps 100000 --batch-size 8 --resume/);
   assert.equal(readCheckpoint(path.join(out, "latest.ckpt")).header.step, Number(m[1]));
 });
 

@@ -1,19 +1,21 @@
 /**
- * npm run demo: the kit's main job on built-in data, no download needed. Trains a DCGAN on the
- * built-in synthetic digits for a few minutes (`npm run bench -- --demo` measures how many, and
- * scores the samples) and writes a sample grid PNG, a loss chart (standalone HTML) and a CSV log
- * to the output folder.
+ * npm run demo: the kit's main job on built-in data, no download needed. Trains a class-conditional
+ * DCGAN (ACGAN) on the built-in synthetic digits for a few minutes (`npm run bench -- --demo`
+ * measures how many, and scores the samples) and writes a sample grid PNG (one digit class per
+ * column), a loss chart (standalone HTML) and a CSV log to the output folder.
  */
 import { intOption, noPositionals, parse, runMain } from "./common";
 import { trainAndReport } from "./report";
 import { DEMO } from "./demo-plan";
 
 const USAGE = `usage: npm run demo -- [--steps N] [--batch-size N] [--seed N] [--out DIR] [--backend NAME]
-Trains a DCGAN on the built-in synthetic digits and writes samples.png, losses.html and log.csv.
-The demo's DCGAN is the paper's architecture at half width (ngf = ${DEMO.settings.ngf}, ndf = ${DEMO.settings.ndf}: a quarter
-of the compute) with Adam ${DEMO.settings.optimizer.lr} and samples drawn from a moving average of G's weights (decay ${DEMO.settings.ema}), so
-that a short run ends in digits; \`npm run bench -- --demo\` times the default run and scores its
-samples on the kit evaluator (README shows the figures).
+Trains a class-conditional DCGAN on the built-in synthetic digits and writes samples.png (one
+digit class per column), losses.html and log.csv. The model is ACGAN (Odena et al. 2017): the
+DCGAN paper's networks at half width (ngf = ${DEMO.settings.ngf}, ndf = ${DEMO.settings.ndf}: a quarter of the compute), G given the
+class beside its noise and D naming the class of what it sees, Adam ${DEMO.settings.optimizer.lr}, samples drawn from a
+moving average of G's weights (decay ${DEMO.settings.ema}), so that a short run ends in every digit;
+\`npm run bench -- --demo\` times the default run and scores its samples on the kit evaluator
+(README shows the figures; results/demo/probe/ compares it with the unconditional DCGAN).
   --steps       training steps (default ${DEMO.steps})
   --batch-size  images per step (default ${DEMO.batchSize})
   --seed        random seed (default ${DEMO.seed})

@@ -83,7 +83,7 @@ export function demoLine(results: ResultFile[]): string {
   const v = (k: string) => r.summary[k]?.mean;
   const minClass = v("minClass");
   return (
-    `\`npm run demo\` at its defaults (${c.steps ?? "?"} steps of ${c.batchSize ?? "?"} on ${c.data ?? "?"}) took ${num(v("seconds"))} s (training ${num(v("trainSeconds"))} s) on ` +
+    `\`npm run demo\` at its defaults (${c.model ?? "?"}, ${c.steps ?? "?"} steps of ${c.batchSize ?? "?"} on ${c.data ?? "?"}) took ${num(v("seconds"))} s (training ${num(v("trainSeconds"))} s) on ` +
     `${backendText(r, c)} (${measuredText(r, c)}); ` +
     `its ${num(c.samples)} samples on the kit evaluator (${c.evaluator ?? "?"}): FD ${num(v("fdRatio"))}x the real-vs-real floor (the quality target's bar: ${num(c.fdRatioBar)}x), ` +
     `precision ${num(v("precision"))}, recall ${num(v("recall"))}${minClass === undefined ? "" : `, smallest class ${num(100 * minClass)}%`}: quality target ${v("met") === 1 ? "met" : "not met"} ` +
