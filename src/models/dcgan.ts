@@ -19,7 +19,7 @@ import { discriminatorLoss, generatorLoss, GeneratorLoss, sampleLatent } from ".
 import { UserError } from "../errors";
 import { augment, AUGMENT_POLICIES, type AugmentPolicy } from "../nn/augment";
 import { adamRule, checkConfig, rules } from "../train/config";
-import { WeightAverage, withAverage } from "../nn/weight-average";
+import { averageOf, ganModules, WeightAverage, withAverage } from "../nn/weight-average";
 
 export interface DcganConfig {
   imageSize: number;
@@ -185,7 +185,7 @@ export class Dcgan implements GanModel {
     }));
     this.G = new DcganGenerator({ ...c, seed: subSeed(c.seed, "G") });
     this.D = new DcganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
-    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
+    this.Gavg = averageOf(this.G, c.ema);
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -216,7 +216,7 @@ export class Dcgan implements GanModel {
   }
 
   modules(): Record<string, Module> {
-    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+    return ganModules(this.G, this.D, this.Gavg);
   }
 
   generate(n: number, seed: number): tf.Tensor4D {
@@ -233,8 +233,6 @@ export class Dcgan implements GanModel {
   }
 
   dispose(): void {
-    this.G.dispose();
-    this.D.dispose();
-    this.Gavg?.dispose();
+    for (const m of Object.values(this.modules())) m.dispose();
   }
 }

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dense, Activation } from "../nn/layers";
 import { Module } from "../nn/module";
-import { WeightAverage, withAverage } from "../nn/weight-average";
+import { averageOf, ganModules, WeightAverage, withAverage } from "../nn/weight-average";
 import { subSeed, tfSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, rules } from "../train/config";
@@ -119,7 +119,7 @@ export class Gan implements GanModel {
     }));
     this.G = new Mlp([c.latentDim, ...c.hidden, c.dataDim], "relu", c.output, subSeed(c.seed, "G"));
     this.D = new Mlp([c.dataDim, ...[...c.hidden].reverse(), 1], "leakyrelu", "linear", subSeed(c.seed, "D"));
-    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
+    this.Gavg = averageOf(this.G, c.ema);
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -165,7 +165,7 @@ export class Gan implements GanModel {
   }
 
   modules(): Record<string, Module> {
-    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+    return ganModules(this.G, this.D, this.Gavg);
   }
 
   generate(n: number, seed: number): tf.Tensor {
@@ -177,8 +177,6 @@ export class Gan implements GanModel {
   }
 
   dispose(): void {
-    this.G.dispose();
-    this.D.dispose();
-    this.Gavg?.dispose();
+    for (const m of Object.values(this.modules())) m.dispose();
   }
 }

@@ -49,7 +49,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "../nn/module";
 import { subSeed, tfSeed } from "../nn/init";
 import { EqualizedConv2d, EqualizedDense } from "../nn/equalized";
-import { WeightAverage, withAverage } from "../nn/weight-average";
+import { averageOf, ganModules, WeightAverage, withAverage } from "../nn/weight-average";
 import { gameFlops } from "../train/flops";
 import { AdamConfig, Batch, GanModel, LossOutput, Player, StepContext, discriminatorThenGenerator } from "../train/types";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -511,7 +511,7 @@ export class Pggan implements GanModel {
     this.D = new PgganDiscriminator({ ...c, seed: subSeed(c.seed, "D") });
     // Every block is built already, so the average covers them all; a block not trained yet keeps
     // its initial weights in both.
-    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
+    this.Gavg = averageOf(this.G, c.ema);
     this.setProgress(0);
     this.optimizerPhase = this.phaseIndex;
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.currentVariables("D"), () => this.currentVariables("G"));
@@ -632,7 +632,7 @@ export class Pggan implements GanModel {
   }
 
   modules(): Record<string, Module> {
-    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+    return ganModules(this.G, this.D, this.Gavg);
   }
 
   state(): Record<string, unknown> {
@@ -688,9 +688,7 @@ export class Pggan implements GanModel {
   }
 
   dispose(): void {
-    this.G.dispose();
-    this.D.dispose();
-    this.Gavg?.dispose();
+    for (const m of Object.values(this.modules())) m.dispose();
   }
 }
 

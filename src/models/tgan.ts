@@ -37,7 +37,7 @@ import { ModelSettings, userSettings } from "./settings";
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "../nn/layers";
 import { Module } from "../nn/module";
-import { WeightAverage, withAverage } from "../nn/weight-average";
+import { averageOf, ganModules, WeightAverage, withAverage } from "../nn/weight-average";
 import { normal002, subSeed } from "../nn/init";
 import { gameFlops } from "../train/flops";
 import { adamRule, checkConfig, Rule, rules } from "../train/config";
@@ -539,7 +539,7 @@ export class LatentGan implements GanModel {
         : null;
     this.G = new LatentGenerator({ ...c, seed: subSeed(c.seed, "G") }, dcgan);
     this.D = new AuxDiscriminator({ ...c, seed: subSeed(c.seed, "D") }, dcgan);
-    this.Gavg = c.ema > 0 ? new WeightAverage(this.G, c.ema) : null;
+    this.Gavg = averageOf(this.G, c.ema);
     this.players = discriminatorThenGenerator(this, c.optimizer, () => this.D.trainableVariables(), () => this.G.trainableVariables());
   }
 
@@ -605,7 +605,7 @@ export class LatentGan implements GanModel {
   }
 
   modules(): Record<string, Module> {
-    return this.Gavg ? { G: this.G, D: this.D, G_avg: this.Gavg } : { G: this.G, D: this.D };
+    return ganModules(this.G, this.D, this.Gavg);
   }
 
   private shaped(x: tf.Tensor): tf.Tensor {
@@ -656,9 +656,7 @@ export class LatentGan implements GanModel {
   }
 
   dispose(): void {
-    this.G.dispose();
-    this.D.dispose();
-    this.Gavg?.dispose();
+    for (const m of Object.values(this.modules())) m.dispose();
   }
 }
 

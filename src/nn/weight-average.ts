@@ -61,3 +61,13 @@ export class WeightAverage extends Module {
 export function withAverage<T>(avg: WeightAverage | null, fn: () => T): T {
   return avg ? avg.use(fn) : fn();
 }
+
+/** G's moving average when `decay` > 0 (a model's `ema` setting), else null: samples then come from the live G. */
+export function averageOf(G: Module, decay: number): WeightAverage | null {
+  return decay > 0 ? new WeightAverage(G, decay) : null;
+}
+
+/** A G-and-D model's networks as its checkpoints name them: G, D and, when it has one, G's moving average as G_avg. */
+export function ganModules(G: Module, D: Module, avg: WeightAverage | null): Record<string, Module> {
+  return avg ? { G, D, G_avg: avg } : { G, D };
+}
