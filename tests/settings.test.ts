@@ -188,3 +188,27 @@ test("generate from a PGGAN checkpoint taken while it still grows gives images a
   // Two steps in, the network draws 4x4 images; the samples come at the 32x32 it trains towards.
   assert.deepEqual(parseNpy(fs.readFileSync(path.join(out, "generated", "samples-seed0.npy")), "s").shape, [3, 32, 32, 1]);
 });
+
+test("generate lays a class-conditional model's grid out one class per column, as training's samples.png; with --class, square", async () => {
+  const out = tempDir("gan-gen-acgan-");
+  const t = cli("train.ts", ["--model", "acgan", "--data", "synthetic-digits", "--steps", "1", "--batch-size", "4", "--set", "ngf=4", "--set", "ndf=4", "--out", out]);
+  assert.equal(t.code, 0, t.stderr);
+  const ck = path.join(out, "latest.ckpt");
+  // Cells are square with a 2-pixel gap around each, so (width - 2) / (height - 2) = columns / rows.
+  const proportions = (file: string) => {
+    const png = fs.readFileSync(path.join(out, "generated", file));
+    return (png.readUInt32BE(16) - 2) / (png.readUInt32BE(20) - 2);
+  };
+  assert.equal(cli("generate.ts", ["--checkpoint", ck, "--n", "30"]).code, 0);
+  assert.equal(proportions("grid-seed0.png"), 10 / 3, "30 samples of 10 classes: 10 columns of 3");
+  assert.equal(cli("generate.ts", ["--checkpoint", ck, "--n", "30", "--class", "4"]).code, 0);
+  assert.equal(proportions("grid-seed0-class4.png"), 6 / 5, "30 samples of one class: 6 columns of 5");
+  // Sample i is of class i mod 10 also when the chunk asked for is not a multiple of 10.
+  await useWasm();
+  const { loadModel } = await import("../src/eval/load-model");
+  const { generateSamples } = await import("../src/eval/samples");
+  const loaded = await loadModel(ck);
+  const { classes } = generateSamples(loaded, 25, 0, { chunk: 7 });
+  loaded.model.dispose();
+  assert.deepEqual(Array.from(classes!), Array.from({ length: 25 }, (_, i) => i % 10));
+});

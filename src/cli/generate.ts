@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/select";
 import { UserError } from "../errors";
 import { writeNpy } from "../data/npy";
-import { generateSamples, latentWalk } from "../eval/samples";
+import { classColumns, generateSamples, latentWalk } from "../eval/samples";
 import { loadModel } from "../eval/load-model";
 import { gridPng, saveGrid } from "../viz/image-grid";
 import { intOption, parse, runMain } from "./common";
@@ -21,7 +21,8 @@ Samples from a checkpoint of any model; the model, its settings and the image si
   --n            number of samples (default 64)
   --seed         seed of the latent draws (default 0): the same seed gives the same samples
   --out          output folder (default: <checkpoint folder>/generated)
-  --format       grid: one PNG grid (default); png: one PNG per sample (00000.png, ...);
+  --format       grid: one PNG grid (default; a class-conditional model's has one class per
+                 column, as training's samples.png); png: one PNG per sample (00000.png, ...);
                  npy: one float32 array [n, H, W, C] (images, values in [-1, 1]) or [n, d] (points)
   --class        only class K (class-conditional models: tgan, acgan)
   --interpolate  a latent walk from seed A's code to seed B's, as one strip PNG (--steps images,
@@ -73,7 +74,10 @@ runMain(async () => {
       if (shape.length !== 3) throw new UserError(`${run.model} on ${run.data} makes ${shape.join("x")} points, not images: use --format npy`);
       const images = tf.tensor4d(data, [n, ...shape] as [number, number, number, number]);
       if (format === "grid") {
-        console.log(`wrote ${saveGrid(path.join(out, `grid-seed${seed}${cls}.png`), images, { columns: Math.min(n, Math.ceil(Math.sqrt(n))) })}`);
+        // One class per column for a class-conditional model drawing every class, else a square.
+        const square = Math.ceil(Math.sqrt(n));
+        const columns = Math.min(n, classIndex === undefined ? classColumns(model, square) : square);
+        console.log(`wrote ${saveGrid(path.join(out, `grid-seed${seed}${cls}.png`), images, { columns })}`);
       } else {
         const digits = Math.max(5, String(n - 1).length);
         for (let i = 0; i < n; i++) {

@@ -6,7 +6,7 @@ import { initBackend } from "../backend/select";
 import { ShuffledBatches } from "../data/dataset";
 import { loadData } from "../data/registry";
 import { modelEntry } from "../models/registry";
-import { LatentGan } from "../models/tgan";
+import { classColumns } from "../eval/samples";
 import { saveHistoryCsv } from "../train/history";
 import { TrainCallbacks, Trainer } from "../train/trainer";
 import { checkpointEvery } from "../train/callbacks";
@@ -168,9 +168,7 @@ export async function trainAndReport(o: ReportOptions): Promise<void> {
   if ("D_real" in history[0].values) {
     figures.push(lineChart("D's mean output", x, { "D(x)": series("D_real"), "D(G(z))": series("D_fake") }, { y: "probability" }));
   }
-  // A class-conditional model draws classes 0, 1, ..., K-1 in turn: K columns put one class in each.
-  const classes = model instanceof LatentGan && model.conditional ? model.config.numClasses : 0;
-  const columns = classes > 1 && classes <= 16 ? classes : 8;
+  const columns = classColumns(model, 8);
   const samples = model.generate(data.shape.length === 1 ? 2000 : columns * 8, 12345);
   if (data.shape.length === 3) {
     written.push(saveGrid(path.join(out, "samples.png"), samples as tf.Tensor4D, { columns }));

@@ -23,7 +23,8 @@ export interface SampleOptions {
 
 /**
  * n samples: [n, ...shape] values in the data's range, their shape, and for class-conditional
- * models the class each was generated for (cycling 0..K-1 in each chunk, or `classIndex`).
+ * models the class each was generated for (`classIndex`, or 0, 1, ..., K-1 in turn: sample i is of
+ * class i mod K, as chunks hold a multiple of K samples).
  */
 export function generateSamples(loaded: { model: LoadedModel["model"]; run: Pick<LoadedModel["run"], "fit"> }, n: number, seed: number, o: SampleOptions = {}): { data: Float32Array; shape: number[]; classes?: Int32Array } {
   const { model, run } = loaded;
@@ -31,8 +32,9 @@ export function generateSamples(loaded: { model: LoadedModel["model"]; run: Pick
   if (o.classIndex !== undefined && !(model instanceof LatentGan && model.conditional)) {
     throw new UserError(`${model.name} is not class-conditional: --class needs tgan or acgan (trained on labelled data)`);
   }
-  const chunk = o.chunk ?? 250;
   const conditional = model instanceof LatentGan && model.conditional;
+  const k = conditional ? (model as LatentGan).config.numClasses : 1;
+  const chunk = Math.max(k, Math.floor((o.chunk ?? 250) / k) * k);
   const classes = conditional ? new Int32Array(n) : undefined;
   let out: Float32Array | null = null;
   let shape: number[] = [];
@@ -55,7 +57,7 @@ export function generateSamples(loaded: { model: LoadedModel["model"]; run: Pick
       out = new Float32Array(n * part.size / m);
     }
     out.set(part.dataSync(), s * (part.size / m));
-    if (classes) classes.set(o.classIndex !== undefined ? new Int32Array(m).fill(o.classIndex) : cycleClasses(m, (model as LatentGan).config.numClasses), s);
+    if (classes) classes.set(o.classIndex !== undefined ? new Int32Array(m).fill(o.classIndex) : cycleClasses(m, k), s);
     part.dispose();
     o.onProgress?.(s + m);
   }
@@ -80,4 +82,14 @@ export function latentWalk(loaded: LoadedModel, seedA: number, seedB: number, st
     const z = tf.add(tf.mul(a, tf.sub(1, t)), tf.mul(b, t)) as tf.Tensor2D;
     return model.generateFrom!(z);
   });
+}
+
+/**
+ * Columns for a grid of a model's samples: a class-conditional model draws classes 0, 1, ..., K-1
+ * in turn (`generate`, `generateSamples` without a class), so K columns put one class in each
+ * (for K up to 16); any other model gets `otherwise`.
+ */
+export function classColumns(model: unknown, otherwise: number): number {
+  const k = model instanceof LatentGan && model.conditional ? model.config.numClasses : 0;
+  return k > 1 && k <= 16 ? k : otherwise;
 }
