@@ -11,9 +11,10 @@
  * - A q-dimensional class codeword per class, c ~ N(m_y, 0.2^2 I_q), concatenated to the noise:
  *   G(z', c). The notes give the mean as "mu_i = l (1 <= i <= q)" for class l: every component of
  *   class l's codeword has mean l. We take l = y + 1 (classes numbered from 1 as in the notes)
- *   ("class-index", the default); "one-hot" (m_y = e_y) and "random" (m_y ~ N(0, I) fixed by the
- *   seed) are offered as alternatives. The means are a non-trainable variable in G, so checkpoints
- *   carry them.
+ *   ("class-index", the default); "one-hot" (m_y = e_y), "random" (m_y ~ N(0, I) fixed by the
+ *   seed) and "learned" (m_y starts as "random" and G's optimizer trains it: a class embedding) are
+ *   offered as alternatives (src/experiments/tgan-codewords.ts compares them). The means are a
+ *   variable in G (trainable only when "learned"), so checkpoints carry them.
  * - An auxiliary classifier C as a second head on D's features:
  *     L_C = -E_x[log C(y|x)] - E_{z',c}[log C(y_c|G(z', c))]
  *     L_G = G_loss + alpha L_C        L_D = D_loss + alpha L_C
@@ -190,7 +191,7 @@ export class MixtureLatent extends Module {
 // ---------------------------------------------------------------------------------------------
 
 export type Conditioning = "none" | "one-hot" | "codeword";
-export type CodewordMean = "class-index" | "one-hot" | "random";
+export type CodewordMean = "class-index" | "one-hot" | "random" | "learned";
 
 export interface CodewordConfig {
   kind: Exclude<Conditioning, "none">;
@@ -202,7 +203,7 @@ export interface CodewordConfig {
   seed: number;
 }
 
-/** Class means m_y [K, q] as a non-trainable variable; c = m_y (+ std * N(0, I) for codewords). */
+/** Class means m_y [K, q] as a variable (trained by G's optimizer only when "learned"); c = m_y (+ std * N(0, I) for codewords). */
 export class Codewords extends Module {
   readonly means: tf.Variable;
   readonly dim: number;
@@ -224,7 +225,7 @@ export class Codewords extends Module {
       const normal = normalFrom(mulberry32(subSeed(c.seed, "means")));
       means = tf.tensor2d(Float32Array.from({ length: k * q }, normal), [k, q]);
     }
-    this.means = this.param("means", means, false);
+    this.means = this.param("means", means, c.kind === "codeword" && c.mean === "learned");
   }
 
   /** Codewords [n, q] for the given classes, deterministic in `seed`. */
@@ -384,7 +385,7 @@ const CHECKS: Partial<Record<keyof LatentGanConfig, Rule>> = {
   numClasses: rules.positiveInt,
   codewordDim: rules.positiveInt,
   codewordStd: rules.nonNegative,
-  codewordMean: rules.oneOf("class-index", "one-hot", "random"),
+  codewordMean: rules.oneOf("class-index", "one-hot", "random", "learned"),
   alpha: rules.nonNegative,
   generatorLoss: rules.oneOf("saturating", "non-saturating"),
   optimizer: adamRule,
