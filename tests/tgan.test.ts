@@ -163,10 +163,20 @@ test("learned codeword means are trained by G's optimizer (and kept in checkpoin
 });
 
 test("codeword readings are summarised per reading in a fixed order; a reading passes only if every seed reaches the bar", () => {
-  const run = (reading: "class-index" | "one-hot" | "random" | "learned", seed: number, overall: number) => ({ reading, seed, steps: 1, seconds: 0, overall, perClass: [], classHead: 1 });
-  const s = summariseReadings([run("random", 0, 0.95), run("class-index", 0, 0.3), run("random", 1, 0.9), run("class-index", 1, 0.99), run("one-hot", 0, 0.899)], 0.9);
+  const run = (reading: "class-index" | "one-hot" | "random" | "learned", seed: number, overall: number, perClass: number[], classHead: number) =>
+    ({ reading, seed, steps: 1, seconds: 0, overall, perClass, classHead });
+  const s = summariseReadings([
+    run("random", 0, 0.95, [1, 0.9], 1), run("class-index", 0, 0.3, [0.6, 0], 0.5), run("random", 1, 0.9, [0.8, 1], 0.9),
+    run("class-index", 1, 0.99, [1, 0.98], 0.7), run("one-hot", 0, 0.899, [0.9, 0.898], 1),
+  ], 0.9);
   assert.deepEqual(s.map((x) => [x.reading, x.accuracies, x.passes]), [["class-index", [0.3, 0.99], false], ["one-hot", [0.899], false], ["random", [0.95, 0.9], true]]);
-  assert.ok(Math.abs(s[2].mean - 0.925) < 1e-12 && s[2].min === 0.9);
+  const random = s[2];
+  // mean 0.925, sample std sqrt(2 * 0.025^2 / 1) = 0.0353553...; worst class 0.8 (seed 1); class head (1 + 0.9) / 2
+  assert.ok(Math.abs(random.mean - 0.925) < 1e-12 && Math.abs(random.std - 0.035355339) < 1e-8 && random.min === 0.9, JSON.stringify(random));
+  assert.equal(random.worstClass, 0.8);
+  assert.ok(Math.abs(random.classHead - 0.95) < 1e-12);
+  assert.equal(s[0].worstClass, 0);
+  assert.ok(Number.isNaN(s[1].std), "one seed: no spread");
 });
 
 test("L_C = -E log C(y|x_real) - E log C(y|G(z, c)), by hand", async () => {

@@ -20,6 +20,7 @@ import { trainClassifier, TrainedClassifier } from "../metrics/classifier";
 import { CodewordMean, LatentGan, LatentGanConfig, Tgan } from "../models/tgan";
 import { Trainer } from "../train/trainer";
 import { CLASS_ACCURACY_TARGET } from "./tgan";
+import { summarise } from "./verdict";
 
 export const CODEWORD_READINGS: CodewordMean[] = ["class-index", "one-hot", "random", "learned"];
 
@@ -112,9 +113,16 @@ export async function compareReadings(o: { seeds: number[]; steps: number; readi
 
 export interface ReadingSummary {
   reading: CodewordMean;
+  /** Overall class accuracy per seed, in run order. */
   accuracies: number[];
+  /** Mean and sample standard deviation of `accuracies` (std NaN for one seed). */
   mean: number;
+  std: number;
   min: number;
+  /** The lowest single-class accuracy over all seeds. */
+  worstClass: number;
+  /** Mean accuracy of D's own class head on the same samples. */
+  classHead: number;
   /** At least `bar` on every seed. */
   passes: boolean;
 }
@@ -122,7 +130,12 @@ export interface ReadingSummary {
 /** Per reading (in `CODEWORD_READINGS` order): its accuracies over seeds and whether each reaches `bar`. */
 export function summariseReadings(runs: ReadingRun[], bar = CLASS_ACCURACY_TARGET): ReadingSummary[] {
   return CODEWORD_READINGS.filter((r) => runs.some((x) => x.reading === r)).map((reading) => {
-    const accuracies = runs.filter((x) => x.reading === reading).map((x) => x.overall);
-    return { reading, accuracies, mean: accuracies.reduce((a, b) => a + b, 0) / accuracies.length, min: Math.min(...accuracies), passes: accuracies.every((a) => a >= bar) };
+    const mine = runs.filter((x) => x.reading === reading);
+    const accuracies = mine.map((x) => x.overall);
+    const { mean, std } = summarise(accuracies);
+    return {
+      reading, accuracies, mean, std, min: Math.min(...accuracies), worstClass: Math.min(...mine.flatMap((x) => x.perClass)),
+      classHead: summarise(mine.map((x) => x.classHead)).mean, passes: accuracies.every((a) => a >= bar),
+    };
   });
 }
