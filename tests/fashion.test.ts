@@ -29,5 +29,9 @@ test("--data fashion-mnist finds the full set (60k train + 10k test) and the eva
   if (fashionMnistDir() === DEBIAN_FASHION_DIR) {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /using Debian's dataset-fashion-mnist .*nothing to download/);
+    // --list says where --data fashion-mnist reads from, not only that nothing was downloaded
+    const list = spawnSync(process.execPath, ["--import", "tsx", path.resolve(__dirname, "../src/cli/data.ts"), "--list"], { encoding: "utf8" });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^fashion-mnist .*; not downloaded; --data fashion-mnist reads ${DEBIAN_FASHION_DIR} \\(`, "m"));
   }
 });

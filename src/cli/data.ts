@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
-import { DEBIAN_FASHION_DIR, DOWNLOAD_DIR, fashionMnistDir } from "../data/registry";
+import { DEBIAN_FASHION_DIR, DOWNLOAD_DIR, fashionMnistDir, mnistDir } from "../data/registry";
 import { downloadDataset, isPresent, SOURCES } from "../data/download";
 import { parse, runMain } from "./common";
 
@@ -22,13 +22,18 @@ aside to NAME.rejected, never deleted.
   --base-url  fetch the files from a mirror that serves them under their usual names
   --list      show the datasets, their files and sources, and which ones are here`;
 
+/** Where `--data NAME` finds a dataset that is not downloaded here: Debian's Fashion-MNIST, the shared MNIST test set. */
+const ELSEWHERE: Record<string, () => string | null> = { mnist: mnistDir, "fashion-mnist": fashionMnistDir };
+
 function listing(): string {
   const lines: string[] = [];
   for (const src of Object.values(SOURCES)) {
     const dir = path.join(DOWNLOAD_DIR, src.name);
     const total = src.files.reduce((a, f) => a + (f.size ?? 0), 0);
     const here = fs.existsSync(dir) && isPresent(src, dir);
-    lines.push(`${src.name.padEnd(14)}${src.title}; ${(total / 1e6).toFixed(1)} MB; ${here ? "present" : "not downloaded"} (${path.relative(process.cwd(), dir) || dir})`);
+    const other = here ? null : ELSEWHERE[src.name]?.();
+    const state = here ? "present" : other && path.resolve(other) !== path.resolve(dir) ? `not downloaded; --data ${src.name} reads ${other}` : "not downloaded";
+    lines.push(`${src.name.padEnd(14)}${src.title}; ${(total / 1e6).toFixed(1)} MB; ${state} (${path.relative(process.cwd(), dir) || dir})`);
     for (const f of src.files) lines.push(`${"".padEnd(16)}${f.url}  md5 ${f.md5}`);
     lines.push(`${"".padEnd(16)}source: ${src.reference}`);
   }
