@@ -73,6 +73,7 @@ test("a result file: config, seeds, per-seed values, summary, kit version, backe
   bad({ text: "t", verdict: "inconclusive", summary: "s" }, /claim\.why must say why/);
   bad({ text: "t", verdict: "held", summary: "two\nlines" }, /claim\.summary must be one line/);
   assert.throws(() => writeResult({ notebook: "../x", experiment: "x", config: {}, seeds: [0, 1], values: { v: [1] }, backend: null }, dir), /notebook must be a file name, got "\.\.\/x"; values\.v has 1 values for 2 seeds/);
+  assert.throws(() => writeResult({ notebook: "dcgan", experiment: "x", config: {}, seeds: [0, 0, 2, 0], values: { v: [1, 2, 3, 4] }, backend: null }, dir), /seeds repeat \(0 in \[0, 0, 2, 0\]\): each run needs its own seed/);
 });
 
 test("the claims, benchmark and full runs tables come from the files; --check fails on a stale README and names the table", () => {

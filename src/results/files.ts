@@ -118,6 +118,11 @@ export function checkResult(r: ResultFile, where: string): void {
   if (!SEGMENT.test(r.notebook ?? "")) problems.push(`notebook must be a file name, got ${JSON.stringify(r.notebook)}`);
   if (!SEGMENT.test(r.experiment ?? "")) problems.push(`experiment must be a file name, got ${JSON.stringify(r.experiment)}`);
   if (!Array.isArray(r.seeds)) problems.push("seeds must be a list");
+  else {
+    // A value list holds one entry per run, named by its seed: a repeated seed is two runs read as one (e.g. an eval's sample seed taken for the run's)
+    const repeated = [...new Set(r.seeds.filter((s, i) => r.seeds.indexOf(s) !== i))];
+    if (repeated.length) problems.push(`seeds repeat (${repeated.join(", ")} in [${r.seeds.join(", ")}]): each run needs its own seed`);
+  }
   if (typeof r.values !== "object" || r.values === null) problems.push("values must be an object of per-seed lists");
   else
     for (const [k, v] of Object.entries(r.values)) {
