@@ -52,6 +52,27 @@ test("SIGINT saves a checkpoint and says how to resume; --resume continues to th
   assert.match(again.stderr, /nothing to resume: no checkpoint at/);
 });
 
+test("a stop signal that arrives again after the listeners are removed (timeout and npm each relay SIGTERM) does not kill the process: it exits with the code it set", async () => {
+  // What the trainer does: on the first signal it stops, saves, removes its listeners and sets the
+  // exit code; a relayed copy of the same SIGTERM lands after that.
+  const script = `
+    const { onStopSignals } = require(${JSON.stringify(path.join(root, "src/train/signals.ts"))});
+    const stop = onStopSignals(() => {
+      stop();
+      process.kill(process.pid, "SIGTERM");
+      setTimeout(() => { console.log("wound down"); process.exitCode = 143; }, 200);
+    });
+    process.kill(process.pid, "SIGTERM");
+    setTimeout(() => {}, 3000);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { cwd: root });
+  let stdout = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on("exit", (c, s) => r([c, s])));
+  assert.equal(signal, null, "not killed by the second SIGTERM");
+  assert.equal(code, 143);
+  assert.equal(stdout.trim(), "wound down");
+});
+
 test("a NaN loss stops training with the step, the loss and what to change", async () => {
   await useWasm();
   const model = new Gan({ dataDim: 2, latentDim: 2, hidden: [8], output: "linear" });
