@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PNG } from "pngjs";
 import { lineChart } from "../src/viz/charts";
-import { figureSvg } from "../src/viz/svg";
+import { figureSvg, logTicks } from "../src/viz/svg";
 import { svgToPng } from "../src/viz/raster";
 import { figureBundle, htmlTable, markdownTable, plotlyInlineHtml, textTable } from "../src/notebook/display";
 import { parseBoxTable, parseMarkdownTable, relativePaths, upgradeNotebook, upgradeOutputs } from "../src/notebook/upgrade-outputs";
@@ -80,6 +80,27 @@ test("scatter markers: plotly's size is the diameter; an open symbol is an outli
   assert.match(circles[0], /r="2" fill="#[0-9a-f]{6}" fill-opacity="0.6"/, "size 4: radius 2, filled");
   assert.match(circles[2], /r="5" fill="none" stroke="black" stroke-width="1.5"/, "size 10 open: radius 5, outline only");
   assert.match(circles[3], /r="2.5" fill=/, "no size: the default radius");
+});
+
+test("a log y axis (layout.yaxis.type 'log') is drawn in log units with decade ticks; values <= 0 are left out", () => {
+  assert.deepEqual(logTicks(0.5, 2000), [1, 10, 100, 1000], "four decades: the powers of ten");
+  assert.deepEqual(logTicks(3, 40), [5, 10, 20], "one power inside: 2x and 5x added (every 1x-9x would be 11 ticks)");
+  assert.deepEqual(logTicks(5.5, 21), [6, 7, 8, 9, 10, 20], "1x, 2x, 5x give only 10 and 20: every 1x-9x");
+  assert.deepEqual(logTicks(1.1, 1.3), [1.1, 1.15, 1.2, 1.25, 1.3], "narrower than 2x: plain ticks");
+  const fig = (type?: string) => ({
+    data: [{ x: [0, 1, 2, 3], y: [1, 10, 100, 0], name: "FD", type: "scatter", mode: "lines+markers" }],
+    layout: { title: { text: "t" }, yaxis: { title: { text: "FD" }, ...(type ? { type } : {}) } },
+  });
+  const cy = (svg: string) => [...svg.matchAll(/<circle cx="[^"]+" cy="([^"]+)"/g)].map((m) => Number(m[1]));
+  const log = figureSvg(fig("log"));
+  const [a, b, c, ...rest] = cy(log);
+  assert.equal(rest.length, 0, "the 0 has no place on a log axis");
+  assert.ok(Math.abs(b - (a + c) / 2) < 0.11, `1, 10, 100 equally spaced (${a}, ${b}, ${c})`);
+  const labels = [...log.matchAll(/<text x="\d+(?:\.\d+)?" y="[^"]+" text-anchor="end">([^<]+)</g)].map((m) => m[1]);
+  assert.deepEqual(labels, ["1", "10", "100"], "the axis spans 10^-0.1 to 10^2.1 (5% padding): three powers of ten, the ticks");
+  const linear = cy(figureSvg(fig()));
+  assert.equal(linear.length, 4);
+  assert.ok(Math.abs(linear[1] - linear[3]) < Math.abs(linear[1] - linear[2]) / 5, "on a linear axis 10 sits next to 0, far from 100");
 });
 
 test("text in the raster: the title is drawn (fonts found), not only lines", () => {

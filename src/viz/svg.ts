@@ -38,6 +38,34 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/**
+ * Tick values for a log axis covering [lo, hi] (both > 0), as plotly labels one: the powers of ten
+ * inside it when there are three or more; else 1x, 2x and 5x of them when that gives four ticks;
+ * else every 1x to 9x when that gives at most eight; else 1x, 2x and 5x; and plain "nice" ticks
+ * when the range is too narrow for even two of those.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  if (!(lo > 0) || !(hi > lo)) return [lo];
+  const inside = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+  const multiples = (ms: number[]) => {
+    const out: number[] = [];
+    for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+      for (const m of ms) {
+        const v = Number((m * 10 ** k).toPrecision(12));
+        if (inside(v)) out.push(v);
+      }
+    }
+    return out;
+  };
+  const decades = multiples([1]);
+  if (decades.length >= 3) return decades;
+  const steps125 = multiples([1, 2, 5]);
+  if (steps125.length >= 4) return steps125;
+  const all = multiples([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (all.length >= 2 && all.length <= 8) return all;
+  return steps125.length >= 2 ? steps125 : ticks(lo, hi).filter((v) => v > 0);
+}
+
 function fmt(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
@@ -60,8 +88,12 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
   const categorical = series.some((s) => s.x.some((v) => typeof v === "string"));
   const cats = categorical ? [...new Set(series.flatMap((s) => s.x.map(String)))] : [];
   const xs = categorical ? [0, Math.max(1, cats.length)] : series.flatMap((s) => s.x.map(Number)).filter(Number.isFinite);
-  const ys = series.flatMap((s) => s.y).filter(Number.isFinite);
-  if (series.some((s) => s.type === "bar")) ys.push(0);
+  // A log y axis (layout.yaxis.type "log") is drawn in log10 units; like plotly, values <= 0 are
+  // left out of it.
+  const logY = (fig.layout.yaxis as { type?: unknown } | undefined)?.type === "log";
+  const ly = (v: number) => (logY ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const ys = series.flatMap((s) => s.y.map(ly)).filter(Number.isFinite);
+  if (series.some((s) => s.type === "bar") && !logY) ys.push(0);
   const m = { l: 64, r: 16, t: 34, b: 44 };
   // The legend is as wide as its longest name (about 6.7 px a character at 11 px), at most 40% of
   // the chart; only names longer than that are shortened.
@@ -79,15 +111,18 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
   }
   if (y1 === y0) [y0, y1] = [y0 - 1, y1 + 1];
   const pad = (y1 - y0) * 0.05;
-  y0 -= series.some((s) => s.type === "bar") && y0 === 0 ? 0 : pad;
+  y0 -= series.some((s) => s.type === "bar") && y0 === 0 && !logY ? 0 : pad;
   y1 += pad;
   const X = (v: number) => m.l + ((v - x0) / (x1 - x0)) * W;
-  const Y = (v: number) => m.t + H - ((v - y0) / (y1 - y0)) * H;
+  const Y = (v: number) => m.t + H - ((ly(v) - y0) / (y1 - y0)) * H;
+  const yTicks = logY ? logTicks(10 ** y0, 10 ** y1) : ticks(y0, y1);
+  // Bars rise from zero, or on a log axis (which has no zero) from the bottom of the chart.
+  const barBase = logY ? 10 ** y0 : 0;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${m.l}" y="20" font-size="14">${esc(text(fig.layout.title))}</text>`);
-  for (const t of ticks(y0, y1)) {
+  for (const t of yTicks) {
     out.push(`<line x1="${m.l}" x2="${m.l + W}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${m.l - 6}" y="${Y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
@@ -109,8 +144,9 @@ export function figureSvg(fig: Figure, width = 720, height = 380): string {
       s.x.forEach((xv, i) => {
         const ci = categorical ? cats.indexOf(String(xv)) : Number(xv);
         const left = (categorical ? X(ci + 0.1) : X(Number(xv)) - (bw * bars.length) / 2) + k * bw;
-        const top = Y(Math.max(0, s.y[i]));
-        out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.abs(Y(s.y[i]) - Y(0)).toFixed(1)}" fill="${s.color}"/>`);
+        if (!Number.isFinite(Y(s.y[i]))) return;
+        const top = Y(Math.max(barBase, s.y[i]));
+        out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.abs(Y(s.y[i]) - Y(barBase)).toFixed(1)}" fill="${s.color}"/>`);
       });
       return;
     }
