@@ -171,6 +171,16 @@ test("upgrade: a stored SVG chart becomes the PNG bundle; Markdown and danfojs t
   assert.equal(upgradeNotebook(nb), 0);
 });
 
+test("upgrade: a chart bundle's PNG is drawn again from its plotly JSON (a renderer fix reaches stored notebooks); an up-to-date one is left byte for byte", () => {
+  const fig = { data: [{ x: [0, 1, 2], y: [1, 10, 100], name: "FD", type: "scatter", mode: "lines" }], layout: { title: { text: "FD" }, yaxis: { type: "log" } } };
+  const fresh = figureBundle(fig);
+  const stale = { output_type: "execute_result", execution_count: 7, data: { ...fresh.data, "image/png": figureBundle({ ...fig, layout: { title: { text: "FD" } } }).data["image/png"] }, metadata: fresh.metadata };
+  const [up] = upgradeOutputs([stale]);
+  assert.equal((up.data as Record<string, unknown>)["image/png"], fresh.data["image/png"], "the stale linear-axis picture is replaced by the log-axis one");
+  assert.equal(up.execution_count, 7, "an execute_result keeps its count");
+  assert.deepEqual(upgradeOutputs([up]), [up], "drawing it again changes nothing");
+});
+
 test("project paths become relative; kit kernel lists become a count", () => {
   assert.equal(relativePaths("see /work/main/out/notebooks/a.html and ../out/b.html"), "see ../out/notebooks/a.html and ../out/b.html");
   assert.equal(scrubPaths(`at ${root}/src/x.ts:3`, path.join(root, "notebooks")), "at ../src/x.ts:3");

@@ -18,9 +18,10 @@ writes the outputs into the file. A failing cell stops that notebook; the others
                      results/, the others out/results-<budget>/
   --timeout          longest a cell may run, in seconds (default ${DEFAULT_CELL_TIMEOUT_S}, about twice the slowest
                      full-run cell; ${DEFAULT_QUICK_CELL_TIMEOUT_S} with --quick); a cell past it fails the notebook
-  --upgrade-outputs  run nothing: rewrite the stored outputs in the current display format (SVG
-                     charts as PNG, Markdown and printed danfojs tables as HTML tables, progress
-                     bars as their final line, project paths relative)
+  --upgrade-outputs  run nothing: rewrite the stored outputs in the current display format (chart
+                     pictures redrawn from their plotly JSON, SVG charts as PNG, Markdown and printed
+                     danfojs tables as HTML tables, progress bars as their final line, project
+                     paths relative)
 A failing cell leaves the outputs of the cells after it as they were. Ctrl-C (or SIGTERM) stops
 the kernel, keeps the outputs of the finished cells and exits with 130 (143).`;
 

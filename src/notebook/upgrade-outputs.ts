@@ -2,6 +2,8 @@
  * Bring the stored outputs of a notebook to the kit's current display format without running it
  * (the committed notebooks hold outputs of long runs): `npm run nb -- --upgrade-outputs FILE`.
  *
+ * - a chart bundle (plotly JSON + PNG) gets its PNG and text summary drawn again from its plotly
+ *   JSON, so a fix to the still-picture renderer (e.g. log axes) reaches the committed notebooks;
  * - a chart stored as `image/svg+xml` becomes the chart bundle's PNG (the same SVG rasterised by
  *   the kit) with a text summary; the SVG is dropped (nbconvert 6.5 would prefer it and export it
  *   empty). The plotly JSON cannot be rebuilt from a picture: it stays in the standalone HTML file.
@@ -15,7 +17,8 @@
  */
 import { compactBackendLine } from "../backend/select";
 import { svgToPng } from "../viz/raster";
-import { htmlTable, textTable } from "./display";
+import type { Figure } from "../viz/charts";
+import { figureBundle, htmlTable, textTable } from "./display";
 
 type Stored = Record<string, unknown> & { output_type: string };
 type Rows = Record<string, unknown>[];
@@ -146,6 +149,13 @@ export function upgradeOutputs(outputs: Stored[]): Stored[] {
       const data = (o.data ?? {}) as Record<string, unknown>;
       if (data["image/svg+xml"] !== undefined && data["image/png"] === undefined) {
         out.push(upgradeSvgChart(joined(data["image/svg+xml"])));
+        continue;
+      }
+      const plotly = data["application/vnd.plotly.v1+json"] as Figure | undefined;
+      if (plotly && data["image/png"] !== undefined) {
+        const b = figureBundle(plotly);
+        const again = display(b.data, b.metadata);
+        out.push({ ...o, data: again.data, metadata: again.metadata });
         continue;
       }
       if (data["text/markdown"] !== undefined && data["text/html"] === undefined) {
