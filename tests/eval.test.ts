@@ -201,6 +201,37 @@ test("calibrating the quality target: real training-part digits meet it, visibly
   assert.ok(rows["gaussian noise, std 0.2"].fdRatio > rows["gaussian noise, std 0.1"].fdRatio);
 });
 
+test("scoring class-conditioned samples: class accuracy is the share the evaluator labels with the requested class; null for unconditional samples", async () => {
+  const { kitEvaluator } = await import("../src/eval/evaluator");
+  const { scoreSamples } = await import("../src/experiments/quality");
+  const tf = await import("@tensorflow/tfjs");
+  await useWasm();
+  const digits = syntheticDigits({ count: 2500, seed: 1 });
+  const p = kitEvaluator(digits, { steps: 150, cacheDir: cache, verbose: false });
+  // 300 held-out real digits as the "samples", requested as their own class and as the next one.
+  const ref = p.splits.refB;
+  const n = 300;
+  const per = 28 * 28;
+  const data = ref.data.subarray(0, n * per);
+  const labels = Int32Array.from(ref.labels!.subarray(0, n));
+  const x = tf.tensor4d(data, [n, 28, 28, 1]);
+  const probs = p.evaluator.probs!(x);
+  x.dispose();
+  const argmax = Array.from({ length: n }, (_, i) => { const row = Array.from(probs.subarray(i * 10, i * 10 + 10)); return row.indexOf(Math.max(...row)); });
+  const byHand = (want: Int32Array) => argmax.filter((c, i) => c === want[i]).length / n;
+  const own = scoreSamples(p, { data, shape: [28, 28, 1], classes: labels }, 0);
+  const next = Int32Array.from(labels, (l) => (l + 1) % 10);
+  const shifted = scoreSamples(p, { data, shape: [28, 28, 1], classes: next }, 0);
+  const plain = scoreSamples(p, { data, shape: [28, 28, 1] }, 0);
+  p.evaluator.dispose();
+  assert.equal(own.classAccuracy, byHand(labels));
+  assert.ok(own.classAccuracy! > 0.8, `real digits asked for their own class: ${own.classAccuracy}`);
+  assert.equal(shifted.classAccuracy, byHand(next));
+  assert.ok(shifted.classAccuracy! < 0.1, `asked for the next class: ${shifted.classAccuracy}`);
+  assert.equal(plain.classAccuracy, null);
+  assert.equal(own.fd, plain.fd, "the classes change nothing else");
+});
+
 test("train --eval-metrics swd,ms-ssim: each evaluation also scores the samples at the training size against the training images; training seconds and images shown ride along", async () => {
   const out = tempDir("gan-watch-img-");
   const args = ["--model", "dcgan", "--data", "synthetic-digits", "--image-size", "32", "--batch-size", "8", "--steps", "4", "--out", out, "--checkpoint-every", "4", "--eval-every", "2", "--eval-n", "64", "--evaluator-steps", "150", "--set", "ngf=8", "--set", "ndf=8"];

@@ -35,6 +35,11 @@ export interface QualityLine {
   recall: number;
   /** The smallest share of any class among the samples (null without classes). */
   min_class: number | null;
+  /**
+   * Class-conditional models (t-GAN, ACGAN): the share of the samples the evaluator labels with
+   * the class they were drawn for. Absent for unconditional models and in older files.
+   */
+  class_acc?: number;
   met: boolean;
   /** The model's logged values at this step (losses, M_global, k, ...). */
   values: Record<string, number>;
@@ -161,6 +166,7 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
         precision: q.precision,
         recall: q.recall,
         min_class: q.minClass,
+        ...(q.classAccuracy !== null ? { class_acc: q.classAccuracy } : {}),
         met: q.met,
         values: rec.values,
         means,
@@ -172,7 +178,7 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       };
       evalSeconds += (performance.now() - e0) / 1000;
       fs.appendFileSync(file, JSON.stringify(line) + "\n");
-      const minClass = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;
+      const minClass = `${line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`}${line.class_acc === undefined ? "" : `  requested class ${(100 * line.class_acc).toFixed(1)}%`}`;
       const more = `${line.swd !== undefined ? `  SWD ${line.swd.toFixed(1)}` : ""}${line.ms_ssim !== undefined ? `  MS-SSIM ${line.ms_ssim.toFixed(3)}` : ""}`;
       log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}${more}`);
     },

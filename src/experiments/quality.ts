@@ -148,6 +148,11 @@ export interface QualityScore {
   recall: number;
   /** The smallest share of any class among the samples (null without classes). */
   minClass: number | null;
+  /**
+   * Class-conditioned samples (samples.classes): the share the evaluator labels with the class
+   * they were drawn for (null for unconditional samples or an evaluator without classes).
+   */
+  classAccuracy: number | null;
   met: boolean;
 }
 
@@ -156,7 +161,7 @@ export interface QualityScore {
  * them against the target; `collapsed` is the one-class collapse's recall (`collapsedRecall`).
  */
 export function scoreSamples(p: PreparedEvaluator, samples: SampleSet, collapsed: number, o: { target?: QualityTarget; seed?: number } = {}): QualityScore {
-  const report = evaluateSamples(p, samples, { metrics: ["fd", "precision", "recall"], seed: o.seed ?? 0 });
+  const report = evaluateSamples(p, samples, { metrics: ["fd", "precision", "recall", ...(samples.classes ? ["class-accuracy"] : [])], seed: o.seed ?? 0 });
   const { key: fdKey, metric: fd } = fdEntry(report.metrics)!;
   return {
     fdKey,
@@ -165,6 +170,7 @@ export function scoreSamples(p: PreparedEvaluator, samples: SampleSet, collapsed
     precision: report.metrics.precision.value,
     recall: report.metrics.recall.value,
     minClass: report.classHistogram ? Math.min(...report.classHistogram) : null,
+    classAccuracy: report.metrics["class-accuracy"]?.value ?? null,
     met: checkQuality(report, resolveTarget(p, o.target, report.n), collapsed).met,
   };
 }
