@@ -178,9 +178,10 @@ export function qualityWatch(o: WatchOptions): TrainCallbacks {
       };
       evalSeconds += (performance.now() - e0) / 1000;
       fs.appendFileSync(file, JSON.stringify(line) + "\n");
-      const minClass = `${line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`}${line.class_acc === undefined ? "" : `  requested class ${(100 * line.class_acc).toFixed(1)}%`}`;
+      const smallest = line.min_class === null ? "" : `  smallest class ${(100 * line.min_class).toFixed(1)}%`;
+      const requested = line.class_acc === undefined ? "" : `  requested class ${(100 * line.class_acc).toFixed(1)}%`;
       const more = `${line.swd !== undefined ? `  SWD ${line.swd.toFixed(1)}` : ""}${line.ms_ssim !== undefined ? `  MS-SSIM ${line.ms_ssim.toFixed(3)}` : ""}`;
-      log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${minClass}  target ${q.met ? "met" : "not met"}${more}`);
+      log(`step ${step}: ${q.fdKey} ${q.fd.toFixed(2)} (${line.fd_ratio.toFixed(1)}x floor)  precision ${line.precision.toFixed(3)}  recall ${line.recall.toFixed(3)}${smallest}${requested}  target ${q.met ? "met" : "not met"}${more}`);
     },
   };
 }

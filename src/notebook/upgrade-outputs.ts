@@ -154,9 +154,12 @@ export function upgradeOutputs(outputs: Stored[]): Stored[] {
       const plotly = data["application/vnd.plotly.v1+json"] as Figure | undefined;
       if (plotly && data["image/png"] !== undefined) {
         const b = figureBundle(plotly);
-        const again = display(b.data, b.metadata);
-        out.push({ ...o, data: again.data, metadata: again.metadata });
-        continue;
+        // Where no PNG can be drawn (no resvg binding), the stored one stays.
+        if (b.data["image/png"] !== undefined) {
+          const again = display(b.data, b.metadata);
+          out.push({ ...o, data: again.data, metadata: again.metadata });
+          continue;
+        }
       }
       if (data["text/markdown"] !== undefined && data["text/html"] === undefined) {
         const md = joined(data["text/markdown"]);
