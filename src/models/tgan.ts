@@ -21,6 +21,10 @@
  *   with G_loss = -E log D(G(z', c)) (non-saturating) and D_loss the GAN cross-entropy; both
  *   players minimise their L. The real term of L_C does not depend on G, so G's loss computes
  *   only the fake term (same gradient, one D pass less).
+ *   `classifierTrainsOnFakes: false` drops the fake term from D's L_C (D fits its class head to
+ *   real images only; G's loss is unchanged). The notes' L_D lets D learn the classes G's fakes
+ *   were asked for, and on ten MNIST classes G and D then agreed on class signatures a real-data
+ *   classifier does not read; the image sweep's t-GAN therefore sets it (results/tgan/class-probe).
  *
  * Not in the notes, our choices (documented defaults): nu = 3, N = 10 components with pi uniform,
  * mu_i ~ U(-1, 1) and sigma_i = 0.2 at start (DeLiGAN's initialisation), noise p = 100,
@@ -318,6 +322,11 @@ export interface LatentGanConfig {
   // auxiliary classifier
   auxClassifier: boolean;
   alpha: number;
+  /**
+   * D's class head learns from fakes too, with the classes they were drawn for (the notes' L_D,
+   * true); false: from real images only, so D's L_C is -E_x[log C(y|x)] (G's L_C is unchanged).
+   */
+  classifierTrainsOnFakes: boolean;
   generatorLoss: GeneratorLoss;
   optimizer: AdamConfig;
   /**
@@ -355,6 +364,7 @@ export const TGAN_DEFAULTS: LatentGanConfig = {
   codewordMean: "class-index",
   auxClassifier: true,
   alpha: 1,
+  classifierTrainsOnFakes: true,
   generatorLoss: "non-saturating",
   optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
   ema: 0,
@@ -577,7 +587,9 @@ export class LatentGan implements GanModel {
       D_fake: tf.mean(tf.sigmoid(faked.logit)) as tf.Scalar,
     };
     if (!labels) return { loss: dLoss, logs };
-    const lc = classificationLoss(real.classLogits!, labels, faked.classLogits!, tf.tensor1d(fake.classes!, "int32"));
+    const lc = this.config.classifierTrainsOnFakes
+      ? classificationLoss(real.classLogits!, labels, faked.classLogits!, tf.tensor1d(fake.classes!, "int32"))
+      : crossEntropy(real.classLogits!, labels);
     logs.L_C = lc;
     logs.C_acc_real = tf.mean(tf.cast(tf.equal(tf.argMax(real.classLogits!, 1), tf.cast(labels, "int32")), "float32")) as tf.Scalar;
     return { loss: tf.add(dLoss, tf.mul(lc, this.config.alpha)) as tf.Scalar, logs };
