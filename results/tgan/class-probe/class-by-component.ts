@@ -16,6 +16,7 @@ import { kitEvaluator } from "../../../src/eval/evaluator";
 import { loadData } from "../../../src/data/registry";
 import { drawMixtureNoise, LatentGan } from "../../../src/models/tgan";
 import { withAverage } from "../../../src/nn/weight-average";
+import { argmaxRows } from "../../../src/metrics/inception-score";
 
 const PER_PAIR = 40;
 
@@ -42,11 +43,7 @@ async function main(file: string): Promise<void> {
         }),
       );
       const counts = new Array<number>(k).fill(0);
-      for (let i = 0; i < PER_PAIR; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (probs[i * k + j] > probs[i * k + best]) best = j;
-        counts[best]++;
-      }
+      for (const label of argmaxRows(probs, k)) counts[label]++;
       right += counts[y];
       const top = counts.indexOf(Math.max(...counts));
       cells.push(`${top}:${Math.round((100 * counts[top]) / PER_PAIR)}`.padStart(7));
